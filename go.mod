@@ -1,0 +1,3 @@
+module github.com/nubo/nubo
+
+go 1.26.8
