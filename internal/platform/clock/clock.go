@@ -19,3 +19,12 @@ type Timer interface {
 	// Stop cancels the timer; it reports whether the timer was still pending.
 	Stop() bool
 }
+
+// Scheduler is a Clock that also runs callbacks at Nubo times.
+type Scheduler interface {
+	Clock
+	// AfterFunc runs fn once Now has advanced by d (d <= 0: as soon as possible).
+	AfterFunc(d time.Duration, fn func()) Timer
+	// At runs fn once Now reaches t.
+	At(t time.Time, fn func()) Timer
+}

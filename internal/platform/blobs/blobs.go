@@ -1,0 +1,189 @@
+// Package blobs is Nubo's content-addressed store for large bodies (S3
+// objects, Lambda code packages). A blob is a file named by the SHA-256 of its
+// content under <dir>/<first two hex digits>/<hash>; storing the same content
+// twice keeps one file, so copies are free.
+//
+// Put streams the body to a temporary file in the store directory while
+// hashing it (SHA-256 for the address, MD5 for S3 ETags), fsyncs it, renames
+// it into place atomically and fsyncs the directory, so a published blob
+// survives a crash and a half-written one is never visible. Bodies are never
+// buffered whole in memory.
+//
+// The store does not count references: the same content Put by two callers is
+// one file, and Remove deletes it for both. Callers (the services' metadata)
+// must track which records point at a hash and Remove it only when the last
+// one goes. A directory must be used by one Store at a time: Open deletes
+// leftover temporary files.
+package blobs
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// ErrNotFound is returned for a hash with no blob.
+var ErrNotFound = errors.New("blobs: not found")
+
+// ErrInvalidHash is returned for a string that is not a lowercase hex SHA-256.
+var ErrInvalidHash = errors.New("blobs: invalid hash")
+
+// tempPrefix marks in-progress Put files in the store's root directory.
+const tempPrefix = ".put-"
+
+// copyBufferSize is the chunk size Put reads and writes.
+const copyBufferSize = 256 << 10
+
+// Ref describes a stored blob.
+type Ref struct {
+	// SHA256 is the lowercase hex SHA-256 of the content: the blob's address.
+	SHA256 string
+	// MD5 is the lowercase hex MD5 of the content (an S3 single-part ETag).
+	MD5 string
+	// Size is the content length in bytes.
+	Size int64
+}
+
+// ETag returns the quoted MD5, as S3 reports a single-part object's ETag.
+func (r Ref) ETag() string { return `"` + r.MD5 + `"` }
+
+// Store is a content-addressed blob directory. It is safe for concurrent use.
+type Store struct {
+	dir string
+}
+
+// Open opens (creating if needed) the blob store in dir and removes temporary
+// files left by an interrupted Put.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("blobs: open: %w", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("blobs: open: %w", err)
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), tempPrefix) {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("blobs: remove stale temp: %w", err)
+			}
+		}
+	}
+	return &Store{dir: dir}, nil
+}
+
+// ValidHash reports whether h is a well-formed blob address: 64 lowercase
+// hex digits. Only such strings ever reach the file system.
+func ValidHash(h string) bool {
+	if len(h) != sha256.Size*2 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// path returns the file of hash h after validating it.
+func (s *Store) path(h string) (string, error) {
+	if !ValidHash(h) {
+		return "", fmt.Errorf("%w: %q", ErrInvalidHash, h)
+	}
+	return filepath.Join(s.dir, h[:2], h), nil
+}
+
+// ctxReader stops a copy when its context is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// Put stores the content read from r until EOF and returns its Ref. If r
+// fails or ctx is done before EOF, nothing is published and the temporary
+// file is removed.
+func (s *Store) Put(ctx context.Context, r io.Reader) (ref Ref, err error) {
+	tmp, err := os.CreateTemp(s.dir, tempPrefix+"*")
+	if err != nil {
+		return Ref{}, fmt.Errorf("blobs: put: %w", err)
+	}
+	published := false
+	defer func() {
+		if !published {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	sh, mh := sha256.New(), md5.New()
+	n, err := io.CopyBuffer(io.MultiWriter(tmp, sh, mh), ctxReader{ctx, r}, make([]byte, copyBufferSize))
+	if err != nil {
+		return Ref{}, fmt.Errorf("blobs: put: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return Ref{}, fmt.Errorf("blobs: put: sync: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return Ref{}, fmt.Errorf("blobs: put: close: %w", err)
+	}
+	ref = Ref{SHA256: hexSum(sh), MD5: hexSum(mh), Size: n}
+	if err := s.publish(tmp.Name(), ref.SHA256); err != nil {
+		return Ref{}, err
+	}
+	published = true
+	return ref, nil
+}
+
+func hexSum(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
+
+// publish moves a synced temp file to the blob's address, or drops it when
+// that content is already stored.
+func (s *Store) publish(tmp, h string) error {
+	final, _ := s.path(h) // h comes from our own hasher
+	if _, err := os.Stat(final); err == nil {
+		return os.Remove(tmp)
+	}
+	sub := filepath.Dir(final)
+	if _, err := os.Stat(sub); errors.Is(err, fs.ErrNotExist) {
+		if err := os.Mkdir(sub, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("blobs: put: %w", err)
+		}
+		if err := syncDir(s.dir); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fmt.Errorf("blobs: put: publish: %w", err)
+	}
+	return syncDir(sub)
+}
+
+// syncDir fsyncs a directory so renames and creations in it are durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("blobs: sync dir: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("blobs: sync dir: %w", err)
+	}
+	return nil
+}
