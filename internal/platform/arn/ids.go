@@ -83,3 +83,6 @@ func S3RequestID() string { return strings.ToUpper(Hex(16)) }
 
 // AmzID2 returns an S3-style "x-amz-id-2" host id: 76 base64 characters.
 func AmzID2() string { return base64.StdEncoding.EncodeToString(randomBytes(57)) }
+
+// SessionToken returns an opaque session token for temporary credentials.
+func SessionToken() string { return base64.StdEncoding.EncodeToString(randomBytes(192)) }
