@@ -24,13 +24,13 @@ func start(t *testing.T) *servertest.Server {
 	return servertest.Start(t, server.Config{})
 }
 
-// sdkConfig returns an aws-sdk-go-v2 config for srv signed with the given keys.
-func sdkConfig(t *testing.T, srv *servertest.Server, ak, sk, token string) aws.Config {
+// sdkConfig returns an aws-sdk-go-v2 config for endpoint signed with the given keys.
+func sdkConfig(t *testing.T, endpoint, ak, sk, token string) aws.Config {
 	t.Helper()
 	cfg, err := config.LoadDefaultConfig(context.Background(),
 		config.WithRegion("us-east-1"),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(ak, sk, token)),
-		config.WithBaseEndpoint(srv.URL()),
+		config.WithBaseEndpoint(endpoint),
 		config.WithRetryMaxAttempts(1),
 	)
 	if err != nil {
@@ -41,7 +41,7 @@ func sdkConfig(t *testing.T, srv *servertest.Server, ak, sk, token string) aws.C
 
 // devConfig is sdkConfig with the dev root credentials.
 func devConfig(t *testing.T, srv *servertest.Server) aws.Config {
-	return sdkConfig(t, srv, "test", "test", "")
+	return sdkConfig(t, srv.URL(), "test", "test", "")
 }
 
 // requireTool returns the path of an external client, skipping the test when it

@@ -61,7 +61,7 @@ func TestSDKBadCredentials(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := sts.NewFromConfig(sdkConfig(t, srv, tc.ak, tc.sk, "")).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+			_, err := sts.NewFromConfig(sdkConfig(t, srv.URL(), tc.ak, tc.sk, "")).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 			if got := apiCode(t, err); got != tc.want {
 				t.Errorf("code = %s, want %s (%v)", got, tc.want, err)
 			}
@@ -85,7 +85,7 @@ func TestSDKUserKeysAndAssumeRole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	alice := sdkConfig(t, srv, *key.AccessKey.AccessKeyId, *key.AccessKey.SecretAccessKey, "")
+	alice := sdkConfig(t, srv.URL(), *key.AccessKey.AccessKeyId, *key.AccessKey.SecretAccessKey, "")
 	who, err := sts.NewFromConfig(alice).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +117,7 @@ func TestSDKUserKeysAndAssumeRole(t *testing.T) {
 		t.Errorf("default expiry in %v, want ~1h", exp)
 	}
 	c := ar.Credentials
-	temp := sdkConfig(t, srv, *c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)
+	temp := sdkConfig(t, srv.URL(), *c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)
 	who, err = sts.NewFromConfig(temp).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		t.Fatal(err)
