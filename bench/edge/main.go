@@ -1,0 +1,133 @@
+// Command edge measures the cost of Nubo's front door: signed STS
+// GetCallerIdentity calls (identify, verify SigV4, decode, dispatch, encode query
+// XML) against a bare net/http handler answering the same bytes, both on
+// loopback in the same run, with the same client concurrency.
+//
+//	go run ./bench/edge [-c 16] [-d 5s]
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nubo/nubo/internal/auth"
+	"github.com/nubo/nubo/internal/server"
+)
+
+func main() {
+	conc := flag.Int("c", 16, "concurrent clients")
+	dur := flag.Duration("d", 5*time.Second, "duration of each run")
+	flag.Parse()
+
+	dir, err := os.MkdirTemp("", "nubo-bench")
+	check(err)
+	defer os.RemoveAll(dir)
+	srv, err := server.New(server.Config{Listen: "127.0.0.1:0", DataDir: dir})
+	check(err)
+	check(srv.Start(context.Background()))
+	defer srv.Shutdown(context.Background())
+
+	const body = "Action=GetCallerIdentity&Version=2011-06-15"
+	cred := auth.Credential{AccessKeyID: "test", SecretAccessKey: "test"}
+	nubo := func(c *http.Client) error {
+		r, _ := http.NewRequest(http.MethodPost, srv.URL()+"/", bytes.NewReader([]byte(body)))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		auth.SignV4(r, auth.PayloadHash([]byte(body)), cred, "us-east-1", "sts", time.Now())
+		return do(c, r)
+	}
+	// The baseline answers a same-sized XML document without any of the work.
+	canned := []byte(`<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::000000000000:root</Arn><UserId>000000000000</UserId><Account>000000000000</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata></GetCallerIdentityResponse>`)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	check(err)
+	bare := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/xml")
+		w.Write(canned)
+	})}
+	go bare.Serve(ln)
+	defer bare.Close()
+	baseURL := "http://" + ln.Addr().String() + "/"
+	baseline := func(c *http.Client) error {
+		r, _ := http.NewRequest(http.MethodPost, baseURL, bytes.NewReader([]byte(body)))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		auth.SignV4(r, auth.PayloadHash([]byte(body)), cred, "us-east-1", "sts", time.Now())
+		return do(c, r)
+	}
+
+	fmt.Printf("cores=%d GOMAXPROCS=%d clients=%d duration=%s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), *conc, *dur)
+	b := run("baseline net/http (client signs, server ignores)", baseline, *conc, *dur)
+	n := run("nubo sts:GetCallerIdentity (SigV4 verified)", nubo, *conc, *dur)
+	fmt.Printf("ratio nubo/baseline throughput = %.2f\n", n/b)
+}
+
+func do(c *http.Client, r *http.Request) error {
+	resp, err := c.Do(r)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// run drives fn from conc goroutines for d and prints throughput and latency.
+func run(name string, fn func(*http.Client) error, conc int, d time.Duration) float64 {
+	tr := &http.Transport{MaxIdleConnsPerHost: conc}
+	c := &http.Client{Transport: tr}
+	defer tr.CloseIdleConnections()
+	var count, errs atomic.Int64
+	lat := make([][]time.Duration, conc)
+	stop := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for i := 0; i < conc; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			for time.Now().Before(stop) {
+				t0 := time.Now()
+				if err := fn(c); err != nil {
+					errs.Add(1)
+					continue
+				}
+				lat[i] = append(lat[i], time.Since(t0))
+				count.Add(1)
+			}
+		}(i)
+	}
+	wg.Wait()
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	rate := float64(count.Load()) / d.Seconds()
+	p := func(q float64) time.Duration {
+		if len(all) == 0 {
+			return 0
+		}
+		return all[int(q*float64(len(all)-1))]
+	}
+	fmt.Printf("%-52s %8.0f req/s  p50 %7s  p99 %7s  errors %d\n", name, rate, p(0.5).Round(time.Microsecond), p(0.99).Round(time.Microsecond), errs.Load())
+	return rate
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
