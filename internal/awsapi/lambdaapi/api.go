@@ -3,8 +3,12 @@
 package lambdaapi
 
 import (
+	"context"
 	_ "embed"
+	"fmt"
+	"reflect"
 	"sync"
+	"time"
 
 	"github.com/nubo/nubo/internal/awsapi"
 )
@@ -13,11 +17,73 @@ import (
 var modelJSON []byte
 
 // Handler is implemented by the service: one method per implemented operation.
-type Handler interface{}
+type Handler interface {
+	AddPermission(ctx context.Context, in *AddPermissionInput) (*AddPermissionOutput, error)
+	CreateAlias(ctx context.Context, in *CreateAliasInput) (*CreateAliasOutput, error)
+	CreateFunction(ctx context.Context, in *CreateFunctionInput) (*CreateFunctionOutput, error)
+	DeleteAlias(ctx context.Context, in *DeleteAliasInput) (*DeleteAliasOutput, error)
+	DeleteFunction(ctx context.Context, in *DeleteFunctionInput) (*DeleteFunctionOutput, error)
+	DeleteFunctionConcurrency(ctx context.Context, in *DeleteFunctionConcurrencyInput) (*DeleteFunctionConcurrencyOutput, error)
+	DeleteFunctionEventInvokeConfig(ctx context.Context, in *DeleteFunctionEventInvokeConfigInput) (*DeleteFunctionEventInvokeConfigOutput, error)
+	GetAccountSettings(ctx context.Context, in *GetAccountSettingsInput) (*GetAccountSettingsOutput, error)
+	GetAlias(ctx context.Context, in *GetAliasInput) (*GetAliasOutput, error)
+	GetFunction(ctx context.Context, in *GetFunctionInput) (*GetFunctionOutput, error)
+	GetFunctionConcurrency(ctx context.Context, in *GetFunctionConcurrencyInput) (*GetFunctionConcurrencyOutput, error)
+	GetFunctionConfiguration(ctx context.Context, in *GetFunctionConfigurationInput) (*GetFunctionConfigurationOutput, error)
+	GetFunctionEventInvokeConfig(ctx context.Context, in *GetFunctionEventInvokeConfigInput) (*GetFunctionEventInvokeConfigOutput, error)
+	GetPolicy(ctx context.Context, in *GetPolicyInput) (*GetPolicyOutput, error)
+	Invoke(ctx context.Context, in *InvokeInput) (*InvokeOutput, error)
+	ListAliases(ctx context.Context, in *ListAliasesInput) (*ListAliasesOutput, error)
+	ListFunctionEventInvokeConfigs(ctx context.Context, in *ListFunctionEventInvokeConfigsInput) (*ListFunctionEventInvokeConfigsOutput, error)
+	ListFunctions(ctx context.Context, in *ListFunctionsInput) (*ListFunctionsOutput, error)
+	ListTags(ctx context.Context, in *ListTagsInput) (*ListTagsOutput, error)
+	ListVersionsByFunction(ctx context.Context, in *ListVersionsByFunctionInput) (*ListVersionsByFunctionOutput, error)
+	PublishVersion(ctx context.Context, in *PublishVersionInput) (*PublishVersionOutput, error)
+	PutFunctionConcurrency(ctx context.Context, in *PutFunctionConcurrencyInput) (*PutFunctionConcurrencyOutput, error)
+	PutFunctionEventInvokeConfig(ctx context.Context, in *PutFunctionEventInvokeConfigInput) (*PutFunctionEventInvokeConfigOutput, error)
+	RemovePermission(ctx context.Context, in *RemovePermissionInput) (*RemovePermissionOutput, error)
+	TagResource(ctx context.Context, in *TagResourceInput) (*TagResourceOutput, error)
+	UntagResource(ctx context.Context, in *UntagResourceInput) (*UntagResourceOutput, error)
+	UpdateAlias(ctx context.Context, in *UpdateAliasInput) (*UpdateAliasOutput, error)
+	UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCodeInput) (*UpdateFunctionCodeOutput, error)
+	UpdateFunctionConfiguration(ctx context.Context, in *UpdateFunctionConfigurationInput) (*UpdateFunctionConfigurationOutput, error)
+	UpdateFunctionEventInvokeConfig(ctx context.Context, in *UpdateFunctionEventInvokeConfigInput) (*UpdateFunctionEventInvokeConfigOutput, error)
+}
 
 // loadAPI loads the embedded model once.
 var loadAPI = sync.OnceValue(func() *awsapi.Service {
-	svc, err := awsapi.Load("lambda", modelJSON, map[string]awsapi.OpTypes{})
+	svc, err := awsapi.Load("lambda", modelJSON, map[string]awsapi.OpTypes{
+		"AddPermission":                   {Input: reflect.TypeOf(AddPermissionInput{}), Output: reflect.TypeOf(AddPermissionOutput{})},
+		"CreateAlias":                     {Input: reflect.TypeOf(CreateAliasInput{}), Output: reflect.TypeOf(CreateAliasOutput{})},
+		"CreateFunction":                  {Input: reflect.TypeOf(CreateFunctionInput{}), Output: reflect.TypeOf(CreateFunctionOutput{})},
+		"DeleteAlias":                     {Input: reflect.TypeOf(DeleteAliasInput{}), Output: reflect.TypeOf(DeleteAliasOutput{})},
+		"DeleteFunction":                  {Input: reflect.TypeOf(DeleteFunctionInput{}), Output: reflect.TypeOf(DeleteFunctionOutput{})},
+		"DeleteFunctionConcurrency":       {Input: reflect.TypeOf(DeleteFunctionConcurrencyInput{}), Output: reflect.TypeOf(DeleteFunctionConcurrencyOutput{})},
+		"DeleteFunctionEventInvokeConfig": {Input: reflect.TypeOf(DeleteFunctionEventInvokeConfigInput{}), Output: reflect.TypeOf(DeleteFunctionEventInvokeConfigOutput{})},
+		"GetAccountSettings":              {Input: reflect.TypeOf(GetAccountSettingsInput{}), Output: reflect.TypeOf(GetAccountSettingsOutput{})},
+		"GetAlias":                        {Input: reflect.TypeOf(GetAliasInput{}), Output: reflect.TypeOf(GetAliasOutput{})},
+		"GetFunction":                     {Input: reflect.TypeOf(GetFunctionInput{}), Output: reflect.TypeOf(GetFunctionOutput{})},
+		"GetFunctionConcurrency":          {Input: reflect.TypeOf(GetFunctionConcurrencyInput{}), Output: reflect.TypeOf(GetFunctionConcurrencyOutput{})},
+		"GetFunctionConfiguration":        {Input: reflect.TypeOf(GetFunctionConfigurationInput{}), Output: reflect.TypeOf(GetFunctionConfigurationOutput{})},
+		"GetFunctionEventInvokeConfig":    {Input: reflect.TypeOf(GetFunctionEventInvokeConfigInput{}), Output: reflect.TypeOf(GetFunctionEventInvokeConfigOutput{})},
+		"GetPolicy":                       {Input: reflect.TypeOf(GetPolicyInput{}), Output: reflect.TypeOf(GetPolicyOutput{})},
+		"Invoke":                          {Input: reflect.TypeOf(InvokeInput{}), Output: reflect.TypeOf(InvokeOutput{})},
+		"ListAliases":                     {Input: reflect.TypeOf(ListAliasesInput{}), Output: reflect.TypeOf(ListAliasesOutput{})},
+		"ListFunctionEventInvokeConfigs":  {Input: reflect.TypeOf(ListFunctionEventInvokeConfigsInput{}), Output: reflect.TypeOf(ListFunctionEventInvokeConfigsOutput{})},
+		"ListFunctions":                   {Input: reflect.TypeOf(ListFunctionsInput{}), Output: reflect.TypeOf(ListFunctionsOutput{})},
+		"ListTags":                        {Input: reflect.TypeOf(ListTagsInput{}), Output: reflect.TypeOf(ListTagsOutput{})},
+		"ListVersionsByFunction":          {Input: reflect.TypeOf(ListVersionsByFunctionInput{}), Output: reflect.TypeOf(ListVersionsByFunctionOutput{})},
+		"PublishVersion":                  {Input: reflect.TypeOf(PublishVersionInput{}), Output: reflect.TypeOf(PublishVersionOutput{})},
+		"PutFunctionConcurrency":          {Input: reflect.TypeOf(PutFunctionConcurrencyInput{}), Output: reflect.TypeOf(PutFunctionConcurrencyOutput{})},
+		"PutFunctionEventInvokeConfig":    {Input: reflect.TypeOf(PutFunctionEventInvokeConfigInput{}), Output: reflect.TypeOf(PutFunctionEventInvokeConfigOutput{})},
+		"RemovePermission":                {Input: reflect.TypeOf(RemovePermissionInput{}), Output: reflect.TypeOf(RemovePermissionOutput{})},
+		"TagResource":                     {Input: reflect.TypeOf(TagResourceInput{}), Output: reflect.TypeOf(TagResourceOutput{})},
+		"UntagResource":                   {Input: reflect.TypeOf(UntagResourceInput{}), Output: reflect.TypeOf(UntagResourceOutput{})},
+		"UpdateAlias":                     {Input: reflect.TypeOf(UpdateAliasInput{}), Output: reflect.TypeOf(UpdateAliasOutput{})},
+		"UpdateFunctionCode":              {Input: reflect.TypeOf(UpdateFunctionCodeInput{}), Output: reflect.TypeOf(UpdateFunctionCodeOutput{})},
+		"UpdateFunctionConfiguration":     {Input: reflect.TypeOf(UpdateFunctionConfigurationInput{}), Output: reflect.TypeOf(UpdateFunctionConfigurationOutput{})},
+		"UpdateFunctionEventInvokeConfig": {Input: reflect.TypeOf(UpdateFunctionEventInvokeConfigInput{}), Output: reflect.TypeOf(UpdateFunctionEventInvokeConfigOutput{})},
+	})
 	if err != nil {
 		panic(err)
 	}
@@ -30,5 +96,1280 @@ func API() *awsapi.Service { return loadAPI() }
 
 // Bind returns the awsapi handlers of h, keyed by operation name.
 func Bind(h Handler) map[string]awsapi.Handler {
-	return map[string]awsapi.Handler{}
+	return map[string]awsapi.Handler{
+		"AddPermission": bind("AddPermission", func(ctx context.Context, in *AddPermissionInput) (*AddPermissionOutput, error) {
+			return h.AddPermission(ctx, in)
+		}),
+		"CreateAlias": bind("CreateAlias", func(ctx context.Context, in *CreateAliasInput) (*CreateAliasOutput, error) {
+			return h.CreateAlias(ctx, in)
+		}),
+		"CreateFunction": bind("CreateFunction", func(ctx context.Context, in *CreateFunctionInput) (*CreateFunctionOutput, error) {
+			return h.CreateFunction(ctx, in)
+		}),
+		"DeleteAlias": bind("DeleteAlias", func(ctx context.Context, in *DeleteAliasInput) (*DeleteAliasOutput, error) {
+			return h.DeleteAlias(ctx, in)
+		}),
+		"DeleteFunction": bind("DeleteFunction", func(ctx context.Context, in *DeleteFunctionInput) (*DeleteFunctionOutput, error) {
+			return h.DeleteFunction(ctx, in)
+		}),
+		"DeleteFunctionConcurrency": bind("DeleteFunctionConcurrency", func(ctx context.Context, in *DeleteFunctionConcurrencyInput) (*DeleteFunctionConcurrencyOutput, error) {
+			return h.DeleteFunctionConcurrency(ctx, in)
+		}),
+		"DeleteFunctionEventInvokeConfig": bind("DeleteFunctionEventInvokeConfig", func(ctx context.Context, in *DeleteFunctionEventInvokeConfigInput) (*DeleteFunctionEventInvokeConfigOutput, error) {
+			return h.DeleteFunctionEventInvokeConfig(ctx, in)
+		}),
+		"GetAccountSettings": bind("GetAccountSettings", func(ctx context.Context, in *GetAccountSettingsInput) (*GetAccountSettingsOutput, error) {
+			return h.GetAccountSettings(ctx, in)
+		}),
+		"GetAlias": bind("GetAlias", func(ctx context.Context, in *GetAliasInput) (*GetAliasOutput, error) { return h.GetAlias(ctx, in) }),
+		"GetFunction": bind("GetFunction", func(ctx context.Context, in *GetFunctionInput) (*GetFunctionOutput, error) {
+			return h.GetFunction(ctx, in)
+		}),
+		"GetFunctionConcurrency": bind("GetFunctionConcurrency", func(ctx context.Context, in *GetFunctionConcurrencyInput) (*GetFunctionConcurrencyOutput, error) {
+			return h.GetFunctionConcurrency(ctx, in)
+		}),
+		"GetFunctionConfiguration": bind("GetFunctionConfiguration", func(ctx context.Context, in *GetFunctionConfigurationInput) (*GetFunctionConfigurationOutput, error) {
+			return h.GetFunctionConfiguration(ctx, in)
+		}),
+		"GetFunctionEventInvokeConfig": bind("GetFunctionEventInvokeConfig", func(ctx context.Context, in *GetFunctionEventInvokeConfigInput) (*GetFunctionEventInvokeConfigOutput, error) {
+			return h.GetFunctionEventInvokeConfig(ctx, in)
+		}),
+		"GetPolicy": bind("GetPolicy", func(ctx context.Context, in *GetPolicyInput) (*GetPolicyOutput, error) { return h.GetPolicy(ctx, in) }),
+		"Invoke":    bind("Invoke", func(ctx context.Context, in *InvokeInput) (*InvokeOutput, error) { return h.Invoke(ctx, in) }),
+		"ListAliases": bind("ListAliases", func(ctx context.Context, in *ListAliasesInput) (*ListAliasesOutput, error) {
+			return h.ListAliases(ctx, in)
+		}),
+		"ListFunctionEventInvokeConfigs": bind("ListFunctionEventInvokeConfigs", func(ctx context.Context, in *ListFunctionEventInvokeConfigsInput) (*ListFunctionEventInvokeConfigsOutput, error) {
+			return h.ListFunctionEventInvokeConfigs(ctx, in)
+		}),
+		"ListFunctions": bind("ListFunctions", func(ctx context.Context, in *ListFunctionsInput) (*ListFunctionsOutput, error) {
+			return h.ListFunctions(ctx, in)
+		}),
+		"ListTags": bind("ListTags", func(ctx context.Context, in *ListTagsInput) (*ListTagsOutput, error) { return h.ListTags(ctx, in) }),
+		"ListVersionsByFunction": bind("ListVersionsByFunction", func(ctx context.Context, in *ListVersionsByFunctionInput) (*ListVersionsByFunctionOutput, error) {
+			return h.ListVersionsByFunction(ctx, in)
+		}),
+		"PublishVersion": bind("PublishVersion", func(ctx context.Context, in *PublishVersionInput) (*PublishVersionOutput, error) {
+			return h.PublishVersion(ctx, in)
+		}),
+		"PutFunctionConcurrency": bind("PutFunctionConcurrency", func(ctx context.Context, in *PutFunctionConcurrencyInput) (*PutFunctionConcurrencyOutput, error) {
+			return h.PutFunctionConcurrency(ctx, in)
+		}),
+		"PutFunctionEventInvokeConfig": bind("PutFunctionEventInvokeConfig", func(ctx context.Context, in *PutFunctionEventInvokeConfigInput) (*PutFunctionEventInvokeConfigOutput, error) {
+			return h.PutFunctionEventInvokeConfig(ctx, in)
+		}),
+		"RemovePermission": bind("RemovePermission", func(ctx context.Context, in *RemovePermissionInput) (*RemovePermissionOutput, error) {
+			return h.RemovePermission(ctx, in)
+		}),
+		"TagResource": bind("TagResource", func(ctx context.Context, in *TagResourceInput) (*TagResourceOutput, error) {
+			return h.TagResource(ctx, in)
+		}),
+		"UntagResource": bind("UntagResource", func(ctx context.Context, in *UntagResourceInput) (*UntagResourceOutput, error) {
+			return h.UntagResource(ctx, in)
+		}),
+		"UpdateAlias": bind("UpdateAlias", func(ctx context.Context, in *UpdateAliasInput) (*UpdateAliasOutput, error) {
+			return h.UpdateAlias(ctx, in)
+		}),
+		"UpdateFunctionCode": bind("UpdateFunctionCode", func(ctx context.Context, in *UpdateFunctionCodeInput) (*UpdateFunctionCodeOutput, error) {
+			return h.UpdateFunctionCode(ctx, in)
+		}),
+		"UpdateFunctionConfiguration": bind("UpdateFunctionConfiguration", func(ctx context.Context, in *UpdateFunctionConfigurationInput) (*UpdateFunctionConfigurationOutput, error) {
+			return h.UpdateFunctionConfiguration(ctx, in)
+		}),
+		"UpdateFunctionEventInvokeConfig": bind("UpdateFunctionEventInvokeConfig", func(ctx context.Context, in *UpdateFunctionEventInvokeConfigInput) (*UpdateFunctionEventInvokeConfigOutput, error) {
+			return h.UpdateFunctionEventInvokeConfig(ctx, in)
+		}),
+	}
+}
+
+// bind adapts a typed operation method to an awsapi.Handler. A nil output with a
+// nil error becomes an empty output, never a typed nil inside an interface.
+func bind[I, O any](op string, f func(context.Context, *I) (*O, error)) awsapi.Handler {
+	return func(ctx context.Context, in any) (any, error) {
+		typed, ok := in.(*I)
+		if !ok {
+			return nil, fmt.Errorf("lambdaapi: %s: input is %T, want %T", op, in, typed)
+		}
+		out, err := f(ctx, typed)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = new(O)
+		}
+		return out, nil
+	}
+}
+
+// AddPermissionInput is the input of the AddPermission operation (shape AddPermissionRequest).
+type AddPermissionInput struct {
+	FunctionName          *string `aws:"FunctionName"`
+	StatementId           *string `aws:"StatementId"`
+	Action                *string `aws:"Action"`
+	Principal             *string `aws:"Principal"`
+	SourceArn             *string `aws:"SourceArn"`
+	SourceAccount         *string `aws:"SourceAccount"`
+	EventSourceToken      *string `aws:"EventSourceToken"`
+	Qualifier             *string `aws:"Qualifier"`
+	RevisionId            *string `aws:"RevisionId"`
+	PrincipalOrgID        *string `aws:"PrincipalOrgID"`
+	FunctionUrlAuthType   *string `aws:"FunctionUrlAuthType"`
+	InvokedViaFunctionUrl *bool   `aws:"InvokedViaFunctionUrl"`
+}
+
+// AddPermissionOutput is the output of the AddPermission operation (shape AddPermissionResponse).
+type AddPermissionOutput struct {
+	Statement *string `aws:"Statement"`
+}
+
+// CreateAliasInput is the input of the CreateAlias operation (shape CreateAliasRequest).
+type CreateAliasInput struct {
+	FunctionName    *string                    `aws:"FunctionName"`
+	Name            *string                    `aws:"Name"`
+	FunctionVersion *string                    `aws:"FunctionVersion"`
+	Description     *string                    `aws:"Description"`
+	RoutingConfig   *AliasRoutingConfiguration `aws:"RoutingConfig"`
+}
+
+// CreateAliasOutput is the output of the CreateAlias operation (shape AliasConfiguration).
+type CreateAliasOutput struct {
+	AliasArn        *string                    `aws:"AliasArn"`
+	Name            *string                    `aws:"Name"`
+	FunctionVersion *string                    `aws:"FunctionVersion"`
+	Description     *string                    `aws:"Description"`
+	RoutingConfig   *AliasRoutingConfiguration `aws:"RoutingConfig"`
+	RevisionId      *string                    `aws:"RevisionId"`
+}
+
+// CreateFunctionInput is the input of the CreateFunction operation (shape CreateFunctionRequest).
+type CreateFunctionInput struct {
+	FunctionName           *string                 `aws:"FunctionName"`
+	Runtime                *string                 `aws:"Runtime"`
+	Role                   *string                 `aws:"Role"`
+	Handler                *string                 `aws:"Handler"`
+	Code                   *FunctionCode           `aws:"Code"`
+	Description            *string                 `aws:"Description"`
+	Timeout                *int32                  `aws:"Timeout"`
+	MemorySize             *int32                  `aws:"MemorySize"`
+	Publish                *bool                   `aws:"Publish"`
+	VpcConfig              *VpcConfig              `aws:"VpcConfig"`
+	PackageType            *string                 `aws:"PackageType"`
+	DeadLetterConfig       *DeadLetterConfig       `aws:"DeadLetterConfig"`
+	Environment            *Environment            `aws:"Environment"`
+	KMSKeyArn              *string                 `aws:"KMSKeyArn"`
+	TracingConfig          *TracingConfig          `aws:"TracingConfig"`
+	Tags                   map[string]string       `aws:"Tags"`
+	Layers                 []string                `aws:"Layers"`
+	FileSystemConfigs      []FileSystemConfig      `aws:"FileSystemConfigs"`
+	ImageConfig            *ImageConfig            `aws:"ImageConfig"`
+	CodeSigningConfigArn   *string                 `aws:"CodeSigningConfigArn"`
+	Architectures          []string                `aws:"Architectures"`
+	EphemeralStorage       *EphemeralStorage       `aws:"EphemeralStorage"`
+	SnapStart              *SnapStart              `aws:"SnapStart"`
+	LoggingConfig          *LoggingConfig          `aws:"LoggingConfig"`
+	CapacityProviderConfig *CapacityProviderConfig `aws:"CapacityProviderConfig"`
+	PublishTo              *string                 `aws:"PublishTo"`
+	DurableConfig          *DurableConfig          `aws:"DurableConfig"`
+	TenancyConfig          *TenancyConfig          `aws:"TenancyConfig"`
+}
+
+// CreateFunctionOutput is the output of the CreateFunction operation (shape FunctionConfiguration).
+type CreateFunctionOutput struct {
+	FunctionName               *string                 `aws:"FunctionName"`
+	FunctionArn                *string                 `aws:"FunctionArn"`
+	Runtime                    *string                 `aws:"Runtime"`
+	Role                       *string                 `aws:"Role"`
+	Handler                    *string                 `aws:"Handler"`
+	CodeSize                   *int64                  `aws:"CodeSize"`
+	Description                *string                 `aws:"Description"`
+	Timeout                    *int32                  `aws:"Timeout"`
+	MemorySize                 *int32                  `aws:"MemorySize"`
+	LastModified               *string                 `aws:"LastModified"`
+	CodeSha256                 *string                 `aws:"CodeSha256"`
+	Version                    *string                 `aws:"Version"`
+	VpcConfig                  *VpcConfigResponse      `aws:"VpcConfig"`
+	DeadLetterConfig           *DeadLetterConfig       `aws:"DeadLetterConfig"`
+	Environment                *EnvironmentResponse    `aws:"Environment"`
+	KMSKeyArn                  *string                 `aws:"KMSKeyArn"`
+	TracingConfig              *TracingConfigResponse  `aws:"TracingConfig"`
+	MasterArn                  *string                 `aws:"MasterArn"`
+	RevisionId                 *string                 `aws:"RevisionId"`
+	Layers                     []Layer                 `aws:"Layers"`
+	State                      *string                 `aws:"State"`
+	StateReason                *string                 `aws:"StateReason"`
+	StateReasonCode            *string                 `aws:"StateReasonCode"`
+	LastUpdateStatus           *string                 `aws:"LastUpdateStatus"`
+	LastUpdateStatusReason     *string                 `aws:"LastUpdateStatusReason"`
+	LastUpdateStatusReasonCode *string                 `aws:"LastUpdateStatusReasonCode"`
+	FileSystemConfigs          []FileSystemConfig      `aws:"FileSystemConfigs"`
+	PackageType                *string                 `aws:"PackageType"`
+	ImageConfigResponse        *ImageConfigResponse    `aws:"ImageConfigResponse"`
+	SigningProfileVersionArn   *string                 `aws:"SigningProfileVersionArn"`
+	SigningJobArn              *string                 `aws:"SigningJobArn"`
+	Architectures              []string                `aws:"Architectures"`
+	EphemeralStorage           *EphemeralStorage       `aws:"EphemeralStorage"`
+	SnapStart                  *SnapStartResponse      `aws:"SnapStart"`
+	RuntimeVersionConfig       *RuntimeVersionConfig   `aws:"RuntimeVersionConfig"`
+	LoggingConfig              *LoggingConfig          `aws:"LoggingConfig"`
+	CapacityProviderConfig     *CapacityProviderConfig `aws:"CapacityProviderConfig"`
+	ConfigSha256               *string                 `aws:"ConfigSha256"`
+	DurableConfig              *DurableConfig          `aws:"DurableConfig"`
+	TenancyConfig              *TenancyConfig          `aws:"TenancyConfig"`
+}
+
+// DeleteAliasInput is the input of the DeleteAlias operation (shape DeleteAliasRequest).
+type DeleteAliasInput struct {
+	FunctionName *string `aws:"FunctionName"`
+	Name         *string `aws:"Name"`
+}
+
+// DeleteAliasOutput is the output of the DeleteAlias operation, which the model leaves empty.
+type DeleteAliasOutput struct{}
+
+// DeleteFunctionInput is the input of the DeleteFunction operation (shape DeleteFunctionRequest).
+type DeleteFunctionInput struct {
+	FunctionName *string `aws:"FunctionName"`
+	Qualifier    *string `aws:"Qualifier"`
+}
+
+// DeleteFunctionOutput is the output of the DeleteFunction operation (shape DeleteFunctionResponse).
+type DeleteFunctionOutput struct {
+	StatusCode *int32 `aws:"StatusCode"`
+}
+
+// DeleteFunctionConcurrencyInput is the input of the DeleteFunctionConcurrency operation (shape DeleteFunctionConcurrencyRequest).
+type DeleteFunctionConcurrencyInput struct {
+	FunctionName *string `aws:"FunctionName"`
+}
+
+// DeleteFunctionConcurrencyOutput is the output of the DeleteFunctionConcurrency operation, which the model leaves empty.
+type DeleteFunctionConcurrencyOutput struct{}
+
+// DeleteFunctionEventInvokeConfigInput is the input of the DeleteFunctionEventInvokeConfig operation (shape DeleteFunctionEventInvokeConfigRequest).
+type DeleteFunctionEventInvokeConfigInput struct {
+	FunctionName *string `aws:"FunctionName"`
+	Qualifier    *string `aws:"Qualifier"`
+}
+
+// DeleteFunctionEventInvokeConfigOutput is the output of the DeleteFunctionEventInvokeConfig operation, which the model leaves empty.
+type DeleteFunctionEventInvokeConfigOutput struct{}
+
+// GetAccountSettingsInput is the input of the GetAccountSettings operation (shape GetAccountSettingsRequest).
+type GetAccountSettingsInput struct{}
+
+// GetAccountSettingsOutput is the output of the GetAccountSettings operation (shape GetAccountSettingsResponse).
+type GetAccountSettingsOutput struct {
+	AccountLimit *AccountLimit `aws:"AccountLimit"`
+	AccountUsage *AccountUsage `aws:"AccountUsage"`
+}
+
+// GetAliasInput is the input of the GetAlias operation (shape GetAliasRequest).
+type GetAliasInput struct {
+	FunctionName *string `aws:"FunctionName"`
+	Name         *string `aws:"Name"`
+}
+
+// GetAliasOutput is the output of the GetAlias operation (shape AliasConfiguration).
+type GetAliasOutput struct {
+	AliasArn        *string                    `aws:"AliasArn"`
+	Name            *string                    `aws:"Name"`
+	FunctionVersion *string                    `aws:"FunctionVersion"`
+	Description     *string                    `aws:"Description"`
+	RoutingConfig   *AliasRoutingConfiguration `aws:"RoutingConfig"`
+	RevisionId      *string                    `aws:"RevisionId"`
+}
+
+// GetFunctionInput is the input of the GetFunction operation (shape GetFunctionRequest).
+type GetFunctionInput struct {
+	FunctionName *string `aws:"FunctionName"`
+	Qualifier    *string `aws:"Qualifier"`
+}
+
+// GetFunctionOutput is the output of the GetFunction operation (shape GetFunctionResponse).
+type GetFunctionOutput struct {
+	Configuration *FunctionConfiguration `aws:"Configuration"`
+	Code          *FunctionCodeLocation  `aws:"Code"`
+	Tags          map[string]string      `aws:"Tags"`
+	TagsError     *TagsError             `aws:"TagsError"`
+	Concurrency   *Concurrency           `aws:"Concurrency"`
+}
+
+// GetFunctionConcurrencyInput is the input of the GetFunctionConcurrency operation (shape GetFunctionConcurrencyRequest).
+type GetFunctionConcurrencyInput struct {
+	FunctionName *string `aws:"FunctionName"`
+}
+
+// GetFunctionConcurrencyOutput is the output of the GetFunctionConcurrency operation (shape GetFunctionConcurrencyResponse).
+type GetFunctionConcurrencyOutput struct {
+	ReservedConcurrentExecutions *int32 `aws:"ReservedConcurrentExecutions"`
+}
+
+// GetFunctionConfigurationInput is the input of the GetFunctionConfiguration operation (shape GetFunctionConfigurationRequest).
+type GetFunctionConfigurationInput struct {
+	FunctionName *string `aws:"FunctionName"`
+	Qualifier    *string `aws:"Qualifier"`
+}
+
+// GetFunctionConfigurationOutput is the output of the GetFunctionConfiguration operation (shape FunctionConfiguration).
+type GetFunctionConfigurationOutput struct {
+	FunctionName               *string                 `aws:"FunctionName"`
+	FunctionArn                *string                 `aws:"FunctionArn"`
+	Runtime                    *string                 `aws:"Runtime"`
+	Role                       *string                 `aws:"Role"`
+	Handler                    *string                 `aws:"Handler"`
+	CodeSize                   *int64                  `aws:"CodeSize"`
+	Description                *string                 `aws:"Description"`
+	Timeout                    *int32                  `aws:"Timeout"`
+	MemorySize                 *int32                  `aws:"MemorySize"`
+	LastModified               *string                 `aws:"LastModified"`
+	CodeSha256                 *string                 `aws:"CodeSha256"`
+	Version                    *string                 `aws:"Version"`
+	VpcConfig                  *VpcConfigResponse      `aws:"VpcConfig"`
+	DeadLetterConfig           *DeadLetterConfig       `aws:"DeadLetterConfig"`
+	Environment                *EnvironmentResponse    `aws:"Environment"`
+	KMSKeyArn                  *string                 `aws:"KMSKeyArn"`
+	TracingConfig              *TracingConfigResponse  `aws:"TracingConfig"`
+	MasterArn                  *string                 `aws:"MasterArn"`
+	RevisionId                 *string                 `aws:"RevisionId"`
+	Layers                     []Layer                 `aws:"Layers"`
+	State                      *string                 `aws:"State"`
+	StateReason                *string                 `aws:"StateReason"`
+	StateReasonCode            *string                 `aws:"StateReasonCode"`
+	LastUpdateStatus           *string                 `aws:"LastUpdateStatus"`
+	LastUpdateStatusReason     *string                 `aws:"LastUpdateStatusReason"`
+	LastUpdateStatusReasonCode *string                 `aws:"LastUpdateStatusReasonCode"`
+	FileSystemConfigs          []FileSystemConfig      `aws:"FileSystemConfigs"`
+	PackageType                *string                 `aws:"PackageType"`
+	ImageConfigResponse        *ImageConfigResponse    `aws:"ImageConfigResponse"`
+	SigningProfileVersionArn   *string                 `aws:"SigningProfileVersionArn"`
+	SigningJobArn              *string                 `aws:"SigningJobArn"`
+	Architectures              []string                `aws:"Architectures"`
+	EphemeralStorage           *EphemeralStorage       `aws:"EphemeralStorage"`
+	SnapStart                  *SnapStartResponse      `aws:"SnapStart"`
+	RuntimeVersionConfig       *RuntimeVersionConfig   `aws:"RuntimeVersionConfig"`
+	LoggingConfig              *LoggingConfig          `aws:"LoggingConfig"`
+	CapacityProviderConfig     *CapacityProviderConfig `aws:"CapacityProviderConfig"`
+	ConfigSha256               *string                 `aws:"ConfigSha256"`
+	DurableConfig              *DurableConfig          `aws:"DurableConfig"`
+	TenancyConfig              *TenancyConfig          `aws:"TenancyConfig"`
+}
+
+// GetFunctionEventInvokeConfigInput is the input of the GetFunctionEventInvokeConfig operation (shape GetFunctionEventInvokeConfigRequest).
+type GetFunctionEventInvokeConfigInput struct {
+	FunctionName *string `aws:"FunctionName"`
+	Qualifier    *string `aws:"Qualifier"`
+}
+
+// GetFunctionEventInvokeConfigOutput is the output of the GetFunctionEventInvokeConfig operation (shape FunctionEventInvokeConfig).
+type GetFunctionEventInvokeConfigOutput struct {
+	LastModified             *time.Time         `aws:"LastModified"`
+	FunctionArn              *string            `aws:"FunctionArn"`
+	MaximumRetryAttempts     *int32             `aws:"MaximumRetryAttempts"`
+	MaximumEventAgeInSeconds *int32             `aws:"MaximumEventAgeInSeconds"`
+	DestinationConfig        *DestinationConfig `aws:"DestinationConfig"`
+}
+
+// GetPolicyInput is the input of the GetPolicy operation (shape GetPolicyRequest).
+type GetPolicyInput struct {
+	FunctionName *string `aws:"FunctionName"`
+	Qualifier    *string `aws:"Qualifier"`
+}
+
+// GetPolicyOutput is the output of the GetPolicy operation (shape GetPolicyResponse).
+type GetPolicyOutput struct {
+	Policy     *string `aws:"Policy"`
+	RevisionId *string `aws:"RevisionId"`
+}
+
+// InvokeInput is the input of the Invoke operation (shape InvocationRequest).
+type InvokeInput struct {
+	FunctionName         *string `aws:"FunctionName"`
+	InvocationType       *string `aws:"InvocationType"`
+	LogType              *string `aws:"LogType"`
+	ClientContext        *string `aws:"ClientContext"`
+	DurableExecutionName *string `aws:"DurableExecutionName"`
+	Payload              []byte  `aws:"Payload"`
+	Qualifier            *string `aws:"Qualifier"`
+	TenantId             *string `aws:"TenantId"`
+}
+
+// InvokeOutput is the output of the Invoke operation (shape InvocationResponse).
+type InvokeOutput struct {
+	StatusCode          *int32  `aws:"StatusCode"`
+	FunctionError       *string `aws:"FunctionError"`
+	LogResult           *string `aws:"LogResult"`
+	Payload             []byte  `aws:"Payload"`
+	ExecutedVersion     *string `aws:"ExecutedVersion"`
+	DurableExecutionArn *string `aws:"DurableExecutionArn"`
+}
+
+// ListAliasesInput is the input of the ListAliases operation (shape ListAliasesRequest).
+type ListAliasesInput struct {
+	FunctionName    *string `aws:"FunctionName"`
+	FunctionVersion *string `aws:"FunctionVersion"`
+	Marker          *string `aws:"Marker"`
+	MaxItems        *int32  `aws:"MaxItems"`
+}
+
+// ListAliasesOutput is the output of the ListAliases operation (shape ListAliasesResponse).
+type ListAliasesOutput struct {
+	NextMarker *string              `aws:"NextMarker"`
+	Aliases    []AliasConfiguration `aws:"Aliases"`
+}
+
+// ListFunctionEventInvokeConfigsInput is the input of the ListFunctionEventInvokeConfigs operation (shape ListFunctionEventInvokeConfigsRequest).
+type ListFunctionEventInvokeConfigsInput struct {
+	FunctionName *string `aws:"FunctionName"`
+	Marker       *string `aws:"Marker"`
+	MaxItems     *int32  `aws:"MaxItems"`
+}
+
+// ListFunctionEventInvokeConfigsOutput is the output of the ListFunctionEventInvokeConfigs operation (shape ListFunctionEventInvokeConfigsResponse).
+type ListFunctionEventInvokeConfigsOutput struct {
+	FunctionEventInvokeConfigs []FunctionEventInvokeConfig `aws:"FunctionEventInvokeConfigs"`
+	NextMarker                 *string                     `aws:"NextMarker"`
+}
+
+// ListFunctionsInput is the input of the ListFunctions operation (shape ListFunctionsRequest).
+type ListFunctionsInput struct {
+	MasterRegion    *string `aws:"MasterRegion"`
+	FunctionVersion *string `aws:"FunctionVersion"`
+	Marker          *string `aws:"Marker"`
+	MaxItems        *int32  `aws:"MaxItems"`
+}
+
+// ListFunctionsOutput is the output of the ListFunctions operation (shape ListFunctionsResponse).
+type ListFunctionsOutput struct {
+	NextMarker *string                 `aws:"NextMarker"`
+	Functions  []FunctionConfiguration `aws:"Functions"`
+}
+
+// ListTagsInput is the input of the ListTags operation (shape ListTagsRequest).
+type ListTagsInput struct {
+	Resource *string `aws:"Resource"`
+}
+
+// ListTagsOutput is the output of the ListTags operation (shape ListTagsResponse).
+type ListTagsOutput struct {
+	Tags map[string]string `aws:"Tags"`
+}
+
+// ListVersionsByFunctionInput is the input of the ListVersionsByFunction operation (shape ListVersionsByFunctionRequest).
+type ListVersionsByFunctionInput struct {
+	FunctionName *string `aws:"FunctionName"`
+	Marker       *string `aws:"Marker"`
+	MaxItems     *int32  `aws:"MaxItems"`
+}
+
+// ListVersionsByFunctionOutput is the output of the ListVersionsByFunction operation (shape ListVersionsByFunctionResponse).
+type ListVersionsByFunctionOutput struct {
+	NextMarker *string                 `aws:"NextMarker"`
+	Versions   []FunctionConfiguration `aws:"Versions"`
+}
+
+// PublishVersionInput is the input of the PublishVersion operation (shape PublishVersionRequest).
+type PublishVersionInput struct {
+	FunctionName *string `aws:"FunctionName"`
+	CodeSha256   *string `aws:"CodeSha256"`
+	Description  *string `aws:"Description"`
+	RevisionId   *string `aws:"RevisionId"`
+	PublishTo    *string `aws:"PublishTo"`
+}
+
+// PublishVersionOutput is the output of the PublishVersion operation (shape FunctionConfiguration).
+type PublishVersionOutput struct {
+	FunctionName               *string                 `aws:"FunctionName"`
+	FunctionArn                *string                 `aws:"FunctionArn"`
+	Runtime                    *string                 `aws:"Runtime"`
+	Role                       *string                 `aws:"Role"`
+	Handler                    *string                 `aws:"Handler"`
+	CodeSize                   *int64                  `aws:"CodeSize"`
+	Description                *string                 `aws:"Description"`
+	Timeout                    *int32                  `aws:"Timeout"`
+	MemorySize                 *int32                  `aws:"MemorySize"`
+	LastModified               *string                 `aws:"LastModified"`
+	CodeSha256                 *string                 `aws:"CodeSha256"`
+	Version                    *string                 `aws:"Version"`
+	VpcConfig                  *VpcConfigResponse      `aws:"VpcConfig"`
+	DeadLetterConfig           *DeadLetterConfig       `aws:"DeadLetterConfig"`
+	Environment                *EnvironmentResponse    `aws:"Environment"`
+	KMSKeyArn                  *string                 `aws:"KMSKeyArn"`
+	TracingConfig              *TracingConfigResponse  `aws:"TracingConfig"`
+	MasterArn                  *string                 `aws:"MasterArn"`
+	RevisionId                 *string                 `aws:"RevisionId"`
+	Layers                     []Layer                 `aws:"Layers"`
+	State                      *string                 `aws:"State"`
+	StateReason                *string                 `aws:"StateReason"`
+	StateReasonCode            *string                 `aws:"StateReasonCode"`
+	LastUpdateStatus           *string                 `aws:"LastUpdateStatus"`
+	LastUpdateStatusReason     *string                 `aws:"LastUpdateStatusReason"`
+	LastUpdateStatusReasonCode *string                 `aws:"LastUpdateStatusReasonCode"`
+	FileSystemConfigs          []FileSystemConfig      `aws:"FileSystemConfigs"`
+	PackageType                *string                 `aws:"PackageType"`
+	ImageConfigResponse        *ImageConfigResponse    `aws:"ImageConfigResponse"`
+	SigningProfileVersionArn   *string                 `aws:"SigningProfileVersionArn"`
+	SigningJobArn              *string                 `aws:"SigningJobArn"`
+	Architectures              []string                `aws:"Architectures"`
+	EphemeralStorage           *EphemeralStorage       `aws:"EphemeralStorage"`
+	SnapStart                  *SnapStartResponse      `aws:"SnapStart"`
+	RuntimeVersionConfig       *RuntimeVersionConfig   `aws:"RuntimeVersionConfig"`
+	LoggingConfig              *LoggingConfig          `aws:"LoggingConfig"`
+	CapacityProviderConfig     *CapacityProviderConfig `aws:"CapacityProviderConfig"`
+	ConfigSha256               *string                 `aws:"ConfigSha256"`
+	DurableConfig              *DurableConfig          `aws:"DurableConfig"`
+	TenancyConfig              *TenancyConfig          `aws:"TenancyConfig"`
+}
+
+// PutFunctionConcurrencyInput is the input of the PutFunctionConcurrency operation (shape PutFunctionConcurrencyRequest).
+type PutFunctionConcurrencyInput struct {
+	FunctionName                 *string `aws:"FunctionName"`
+	ReservedConcurrentExecutions *int32  `aws:"ReservedConcurrentExecutions"`
+}
+
+// PutFunctionConcurrencyOutput is the output of the PutFunctionConcurrency operation (shape Concurrency).
+type PutFunctionConcurrencyOutput struct {
+	ReservedConcurrentExecutions *int32 `aws:"ReservedConcurrentExecutions"`
+}
+
+// PutFunctionEventInvokeConfigInput is the input of the PutFunctionEventInvokeConfig operation (shape PutFunctionEventInvokeConfigRequest).
+type PutFunctionEventInvokeConfigInput struct {
+	FunctionName             *string            `aws:"FunctionName"`
+	Qualifier                *string            `aws:"Qualifier"`
+	MaximumRetryAttempts     *int32             `aws:"MaximumRetryAttempts"`
+	MaximumEventAgeInSeconds *int32             `aws:"MaximumEventAgeInSeconds"`
+	DestinationConfig        *DestinationConfig `aws:"DestinationConfig"`
+}
+
+// PutFunctionEventInvokeConfigOutput is the output of the PutFunctionEventInvokeConfig operation (shape FunctionEventInvokeConfig).
+type PutFunctionEventInvokeConfigOutput struct {
+	LastModified             *time.Time         `aws:"LastModified"`
+	FunctionArn              *string            `aws:"FunctionArn"`
+	MaximumRetryAttempts     *int32             `aws:"MaximumRetryAttempts"`
+	MaximumEventAgeInSeconds *int32             `aws:"MaximumEventAgeInSeconds"`
+	DestinationConfig        *DestinationConfig `aws:"DestinationConfig"`
+}
+
+// RemovePermissionInput is the input of the RemovePermission operation (shape RemovePermissionRequest).
+type RemovePermissionInput struct {
+	FunctionName *string `aws:"FunctionName"`
+	StatementId  *string `aws:"StatementId"`
+	Qualifier    *string `aws:"Qualifier"`
+	RevisionId   *string `aws:"RevisionId"`
+}
+
+// RemovePermissionOutput is the output of the RemovePermission operation, which the model leaves empty.
+type RemovePermissionOutput struct{}
+
+// TagResourceInput is the input of the TagResource operation (shape TagResourceRequest).
+type TagResourceInput struct {
+	Resource *string           `aws:"Resource"`
+	Tags     map[string]string `aws:"Tags"`
+}
+
+// TagResourceOutput is the output of the TagResource operation, which the model leaves empty.
+type TagResourceOutput struct{}
+
+// UntagResourceInput is the input of the UntagResource operation (shape UntagResourceRequest).
+type UntagResourceInput struct {
+	Resource *string  `aws:"Resource"`
+	TagKeys  []string `aws:"TagKeys"`
+}
+
+// UntagResourceOutput is the output of the UntagResource operation, which the model leaves empty.
+type UntagResourceOutput struct{}
+
+// UpdateAliasInput is the input of the UpdateAlias operation (shape UpdateAliasRequest).
+type UpdateAliasInput struct {
+	FunctionName    *string                    `aws:"FunctionName"`
+	Name            *string                    `aws:"Name"`
+	FunctionVersion *string                    `aws:"FunctionVersion"`
+	Description     *string                    `aws:"Description"`
+	RoutingConfig   *AliasRoutingConfiguration `aws:"RoutingConfig"`
+	RevisionId      *string                    `aws:"RevisionId"`
+}
+
+// UpdateAliasOutput is the output of the UpdateAlias operation (shape AliasConfiguration).
+type UpdateAliasOutput struct {
+	AliasArn        *string                    `aws:"AliasArn"`
+	Name            *string                    `aws:"Name"`
+	FunctionVersion *string                    `aws:"FunctionVersion"`
+	Description     *string                    `aws:"Description"`
+	RoutingConfig   *AliasRoutingConfiguration `aws:"RoutingConfig"`
+	RevisionId      *string                    `aws:"RevisionId"`
+}
+
+// UpdateFunctionCodeInput is the input of the UpdateFunctionCode operation (shape UpdateFunctionCodeRequest).
+type UpdateFunctionCodeInput struct {
+	FunctionName    *string  `aws:"FunctionName"`
+	ZipFile         []byte   `aws:"ZipFile"`
+	S3Bucket        *string  `aws:"S3Bucket"`
+	S3Key           *string  `aws:"S3Key"`
+	S3ObjectVersion *string  `aws:"S3ObjectVersion"`
+	ImageUri        *string  `aws:"ImageUri"`
+	Publish         *bool    `aws:"Publish"`
+	DryRun          *bool    `aws:"DryRun"`
+	RevisionId      *string  `aws:"RevisionId"`
+	Architectures   []string `aws:"Architectures"`
+	SourceKMSKeyArn *string  `aws:"SourceKMSKeyArn"`
+	PublishTo       *string  `aws:"PublishTo"`
+}
+
+// UpdateFunctionCodeOutput is the output of the UpdateFunctionCode operation (shape FunctionConfiguration).
+type UpdateFunctionCodeOutput struct {
+	FunctionName               *string                 `aws:"FunctionName"`
+	FunctionArn                *string                 `aws:"FunctionArn"`
+	Runtime                    *string                 `aws:"Runtime"`
+	Role                       *string                 `aws:"Role"`
+	Handler                    *string                 `aws:"Handler"`
+	CodeSize                   *int64                  `aws:"CodeSize"`
+	Description                *string                 `aws:"Description"`
+	Timeout                    *int32                  `aws:"Timeout"`
+	MemorySize                 *int32                  `aws:"MemorySize"`
+	LastModified               *string                 `aws:"LastModified"`
+	CodeSha256                 *string                 `aws:"CodeSha256"`
+	Version                    *string                 `aws:"Version"`
+	VpcConfig                  *VpcConfigResponse      `aws:"VpcConfig"`
+	DeadLetterConfig           *DeadLetterConfig       `aws:"DeadLetterConfig"`
+	Environment                *EnvironmentResponse    `aws:"Environment"`
+	KMSKeyArn                  *string                 `aws:"KMSKeyArn"`
+	TracingConfig              *TracingConfigResponse  `aws:"TracingConfig"`
+	MasterArn                  *string                 `aws:"MasterArn"`
+	RevisionId                 *string                 `aws:"RevisionId"`
+	Layers                     []Layer                 `aws:"Layers"`
+	State                      *string                 `aws:"State"`
+	StateReason                *string                 `aws:"StateReason"`
+	StateReasonCode            *string                 `aws:"StateReasonCode"`
+	LastUpdateStatus           *string                 `aws:"LastUpdateStatus"`
+	LastUpdateStatusReason     *string                 `aws:"LastUpdateStatusReason"`
+	LastUpdateStatusReasonCode *string                 `aws:"LastUpdateStatusReasonCode"`
+	FileSystemConfigs          []FileSystemConfig      `aws:"FileSystemConfigs"`
+	PackageType                *string                 `aws:"PackageType"`
+	ImageConfigResponse        *ImageConfigResponse    `aws:"ImageConfigResponse"`
+	SigningProfileVersionArn   *string                 `aws:"SigningProfileVersionArn"`
+	SigningJobArn              *string                 `aws:"SigningJobArn"`
+	Architectures              []string                `aws:"Architectures"`
+	EphemeralStorage           *EphemeralStorage       `aws:"EphemeralStorage"`
+	SnapStart                  *SnapStartResponse      `aws:"SnapStart"`
+	RuntimeVersionConfig       *RuntimeVersionConfig   `aws:"RuntimeVersionConfig"`
+	LoggingConfig              *LoggingConfig          `aws:"LoggingConfig"`
+	CapacityProviderConfig     *CapacityProviderConfig `aws:"CapacityProviderConfig"`
+	ConfigSha256               *string                 `aws:"ConfigSha256"`
+	DurableConfig              *DurableConfig          `aws:"DurableConfig"`
+	TenancyConfig              *TenancyConfig          `aws:"TenancyConfig"`
+}
+
+// UpdateFunctionConfigurationInput is the input of the UpdateFunctionConfiguration operation (shape UpdateFunctionConfigurationRequest).
+type UpdateFunctionConfigurationInput struct {
+	FunctionName           *string                 `aws:"FunctionName"`
+	Role                   *string                 `aws:"Role"`
+	Handler                *string                 `aws:"Handler"`
+	Description            *string                 `aws:"Description"`
+	Timeout                *int32                  `aws:"Timeout"`
+	MemorySize             *int32                  `aws:"MemorySize"`
+	VpcConfig              *VpcConfig              `aws:"VpcConfig"`
+	Environment            *Environment            `aws:"Environment"`
+	Runtime                *string                 `aws:"Runtime"`
+	DeadLetterConfig       *DeadLetterConfig       `aws:"DeadLetterConfig"`
+	KMSKeyArn              *string                 `aws:"KMSKeyArn"`
+	TracingConfig          *TracingConfig          `aws:"TracingConfig"`
+	RevisionId             *string                 `aws:"RevisionId"`
+	Layers                 []string                `aws:"Layers"`
+	FileSystemConfigs      []FileSystemConfig      `aws:"FileSystemConfigs"`
+	ImageConfig            *ImageConfig            `aws:"ImageConfig"`
+	EphemeralStorage       *EphemeralStorage       `aws:"EphemeralStorage"`
+	SnapStart              *SnapStart              `aws:"SnapStart"`
+	LoggingConfig          *LoggingConfig          `aws:"LoggingConfig"`
+	CapacityProviderConfig *CapacityProviderConfig `aws:"CapacityProviderConfig"`
+	DurableConfig          *DurableConfig          `aws:"DurableConfig"`
+}
+
+// UpdateFunctionConfigurationOutput is the output of the UpdateFunctionConfiguration operation (shape FunctionConfiguration).
+type UpdateFunctionConfigurationOutput struct {
+	FunctionName               *string                 `aws:"FunctionName"`
+	FunctionArn                *string                 `aws:"FunctionArn"`
+	Runtime                    *string                 `aws:"Runtime"`
+	Role                       *string                 `aws:"Role"`
+	Handler                    *string                 `aws:"Handler"`
+	CodeSize                   *int64                  `aws:"CodeSize"`
+	Description                *string                 `aws:"Description"`
+	Timeout                    *int32                  `aws:"Timeout"`
+	MemorySize                 *int32                  `aws:"MemorySize"`
+	LastModified               *string                 `aws:"LastModified"`
+	CodeSha256                 *string                 `aws:"CodeSha256"`
+	Version                    *string                 `aws:"Version"`
+	VpcConfig                  *VpcConfigResponse      `aws:"VpcConfig"`
+	DeadLetterConfig           *DeadLetterConfig       `aws:"DeadLetterConfig"`
+	Environment                *EnvironmentResponse    `aws:"Environment"`
+	KMSKeyArn                  *string                 `aws:"KMSKeyArn"`
+	TracingConfig              *TracingConfigResponse  `aws:"TracingConfig"`
+	MasterArn                  *string                 `aws:"MasterArn"`
+	RevisionId                 *string                 `aws:"RevisionId"`
+	Layers                     []Layer                 `aws:"Layers"`
+	State                      *string                 `aws:"State"`
+	StateReason                *string                 `aws:"StateReason"`
+	StateReasonCode            *string                 `aws:"StateReasonCode"`
+	LastUpdateStatus           *string                 `aws:"LastUpdateStatus"`
+	LastUpdateStatusReason     *string                 `aws:"LastUpdateStatusReason"`
+	LastUpdateStatusReasonCode *string                 `aws:"LastUpdateStatusReasonCode"`
+	FileSystemConfigs          []FileSystemConfig      `aws:"FileSystemConfigs"`
+	PackageType                *string                 `aws:"PackageType"`
+	ImageConfigResponse        *ImageConfigResponse    `aws:"ImageConfigResponse"`
+	SigningProfileVersionArn   *string                 `aws:"SigningProfileVersionArn"`
+	SigningJobArn              *string                 `aws:"SigningJobArn"`
+	Architectures              []string                `aws:"Architectures"`
+	EphemeralStorage           *EphemeralStorage       `aws:"EphemeralStorage"`
+	SnapStart                  *SnapStartResponse      `aws:"SnapStart"`
+	RuntimeVersionConfig       *RuntimeVersionConfig   `aws:"RuntimeVersionConfig"`
+	LoggingConfig              *LoggingConfig          `aws:"LoggingConfig"`
+	CapacityProviderConfig     *CapacityProviderConfig `aws:"CapacityProviderConfig"`
+	ConfigSha256               *string                 `aws:"ConfigSha256"`
+	DurableConfig              *DurableConfig          `aws:"DurableConfig"`
+	TenancyConfig              *TenancyConfig          `aws:"TenancyConfig"`
+}
+
+// UpdateFunctionEventInvokeConfigInput is the input of the UpdateFunctionEventInvokeConfig operation (shape UpdateFunctionEventInvokeConfigRequest).
+type UpdateFunctionEventInvokeConfigInput struct {
+	FunctionName             *string            `aws:"FunctionName"`
+	Qualifier                *string            `aws:"Qualifier"`
+	MaximumRetryAttempts     *int32             `aws:"MaximumRetryAttempts"`
+	MaximumEventAgeInSeconds *int32             `aws:"MaximumEventAgeInSeconds"`
+	DestinationConfig        *DestinationConfig `aws:"DestinationConfig"`
+}
+
+// UpdateFunctionEventInvokeConfigOutput is the output of the UpdateFunctionEventInvokeConfig operation (shape FunctionEventInvokeConfig).
+type UpdateFunctionEventInvokeConfigOutput struct {
+	LastModified             *time.Time         `aws:"LastModified"`
+	FunctionArn              *string            `aws:"FunctionArn"`
+	MaximumRetryAttempts     *int32             `aws:"MaximumRetryAttempts"`
+	MaximumEventAgeInSeconds *int32             `aws:"MaximumEventAgeInSeconds"`
+	DestinationConfig        *DestinationConfig `aws:"DestinationConfig"`
+}
+
+// AccountLimit is the AccountLimit shape.
+type AccountLimit struct {
+	TotalCodeSize                  *int64 `aws:"TotalCodeSize"`
+	CodeSizeUnzipped               *int64 `aws:"CodeSizeUnzipped"`
+	CodeSizeZipped                 *int64 `aws:"CodeSizeZipped"`
+	ConcurrentExecutions           *int32 `aws:"ConcurrentExecutions"`
+	UnreservedConcurrentExecutions *int32 `aws:"UnreservedConcurrentExecutions"`
+}
+
+// AccountUsage is the AccountUsage shape.
+type AccountUsage struct {
+	TotalCodeSize *int64 `aws:"TotalCodeSize"`
+	FunctionCount *int64 `aws:"FunctionCount"`
+}
+
+// AliasConfiguration is the AliasConfiguration shape.
+type AliasConfiguration struct {
+	AliasArn        *string                    `aws:"AliasArn"`
+	Name            *string                    `aws:"Name"`
+	FunctionVersion *string                    `aws:"FunctionVersion"`
+	Description     *string                    `aws:"Description"`
+	RoutingConfig   *AliasRoutingConfiguration `aws:"RoutingConfig"`
+	RevisionId      *string                    `aws:"RevisionId"`
+}
+
+// AliasRoutingConfiguration is the AliasRoutingConfiguration shape.
+type AliasRoutingConfiguration struct {
+	AdditionalVersionWeights map[string]float64 `aws:"AdditionalVersionWeights"`
+}
+
+// CapacityProviderConfig is the CapacityProviderConfig shape.
+type CapacityProviderConfig struct {
+	LambdaManagedInstancesCapacityProviderConfig *LambdaManagedInstancesCapacityProviderConfig `aws:"LambdaManagedInstancesCapacityProviderConfig"`
+}
+
+// CodeSigningConfigNotFoundException is the CodeSigningConfigNotFoundException error shape.
+type CodeSigningConfigNotFoundException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// CodeStorageExceededException is the CodeStorageExceededException error shape.
+type CodeStorageExceededException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"message"`
+}
+
+// CodeVerificationFailedException is the CodeVerificationFailedException error shape.
+type CodeVerificationFailedException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// Concurrency is the Concurrency shape.
+type Concurrency struct {
+	ReservedConcurrentExecutions *int32 `aws:"ReservedConcurrentExecutions"`
+}
+
+// DeadLetterConfig is the DeadLetterConfig shape.
+type DeadLetterConfig struct {
+	TargetArn *string `aws:"TargetArn"`
+}
+
+// DestinationConfig is the DestinationConfig shape.
+type DestinationConfig struct {
+	OnSuccess *OnSuccess `aws:"OnSuccess"`
+	OnFailure *OnFailure `aws:"OnFailure"`
+}
+
+// DurableConfig is the DurableConfig shape.
+type DurableConfig struct {
+	RetentionPeriodInDays *int32 `aws:"RetentionPeriodInDays"`
+	ExecutionTimeout      *int32 `aws:"ExecutionTimeout"`
+}
+
+// DurableExecutionAlreadyStartedException is the DurableExecutionAlreadyStartedException error shape.
+type DurableExecutionAlreadyStartedException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// EC2AccessDeniedException is the EC2AccessDeniedException error shape.
+type EC2AccessDeniedException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// EC2ThrottledException is the EC2ThrottledException error shape.
+type EC2ThrottledException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// EC2UnexpectedException is the EC2UnexpectedException error shape.
+type EC2UnexpectedException struct {
+	Type         *string `aws:"Type"`
+	Message      *string `aws:"Message"`
+	EC2ErrorCode *string `aws:"EC2ErrorCode"`
+}
+
+// EFSIOException is the EFSIOException error shape.
+type EFSIOException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// EFSMountConnectivityException is the EFSMountConnectivityException error shape.
+type EFSMountConnectivityException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// EFSMountFailureException is the EFSMountFailureException error shape.
+type EFSMountFailureException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// EFSMountTimeoutException is the EFSMountTimeoutException error shape.
+type EFSMountTimeoutException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// ENILimitReachedException is the ENILimitReachedException error shape.
+type ENILimitReachedException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// Environment is the Environment shape.
+type Environment struct {
+	Variables map[string]string `aws:"Variables"`
+}
+
+// EnvironmentError is the EnvironmentError shape.
+type EnvironmentError struct {
+	ErrorCode *string `aws:"ErrorCode"`
+	Message   *string `aws:"Message"`
+}
+
+// EnvironmentResponse is the EnvironmentResponse shape.
+type EnvironmentResponse struct {
+	Variables map[string]string `aws:"Variables"`
+	Error     *EnvironmentError `aws:"Error"`
+}
+
+// EphemeralStorage is the EphemeralStorage shape.
+type EphemeralStorage struct {
+	Size *int32 `aws:"Size"`
+}
+
+// FileSystemConfig is the FileSystemConfig shape.
+type FileSystemConfig struct {
+	Arn            *string `aws:"Arn"`
+	LocalMountPath *string `aws:"LocalMountPath"`
+}
+
+// FunctionCode is the FunctionCode shape.
+type FunctionCode struct {
+	ZipFile         []byte  `aws:"ZipFile"`
+	S3Bucket        *string `aws:"S3Bucket"`
+	S3Key           *string `aws:"S3Key"`
+	S3ObjectVersion *string `aws:"S3ObjectVersion"`
+	ImageUri        *string `aws:"ImageUri"`
+	SourceKMSKeyArn *string `aws:"SourceKMSKeyArn"`
+}
+
+// FunctionCodeLocation is the FunctionCodeLocation shape.
+type FunctionCodeLocation struct {
+	RepositoryType   *string `aws:"RepositoryType"`
+	Location         *string `aws:"Location"`
+	ImageUri         *string `aws:"ImageUri"`
+	ResolvedImageUri *string `aws:"ResolvedImageUri"`
+	SourceKMSKeyArn  *string `aws:"SourceKMSKeyArn"`
+}
+
+// FunctionConfiguration is the FunctionConfiguration shape.
+type FunctionConfiguration struct {
+	FunctionName               *string                 `aws:"FunctionName"`
+	FunctionArn                *string                 `aws:"FunctionArn"`
+	Runtime                    *string                 `aws:"Runtime"`
+	Role                       *string                 `aws:"Role"`
+	Handler                    *string                 `aws:"Handler"`
+	CodeSize                   *int64                  `aws:"CodeSize"`
+	Description                *string                 `aws:"Description"`
+	Timeout                    *int32                  `aws:"Timeout"`
+	MemorySize                 *int32                  `aws:"MemorySize"`
+	LastModified               *string                 `aws:"LastModified"`
+	CodeSha256                 *string                 `aws:"CodeSha256"`
+	Version                    *string                 `aws:"Version"`
+	VpcConfig                  *VpcConfigResponse      `aws:"VpcConfig"`
+	DeadLetterConfig           *DeadLetterConfig       `aws:"DeadLetterConfig"`
+	Environment                *EnvironmentResponse    `aws:"Environment"`
+	KMSKeyArn                  *string                 `aws:"KMSKeyArn"`
+	TracingConfig              *TracingConfigResponse  `aws:"TracingConfig"`
+	MasterArn                  *string                 `aws:"MasterArn"`
+	RevisionId                 *string                 `aws:"RevisionId"`
+	Layers                     []Layer                 `aws:"Layers"`
+	State                      *string                 `aws:"State"`
+	StateReason                *string                 `aws:"StateReason"`
+	StateReasonCode            *string                 `aws:"StateReasonCode"`
+	LastUpdateStatus           *string                 `aws:"LastUpdateStatus"`
+	LastUpdateStatusReason     *string                 `aws:"LastUpdateStatusReason"`
+	LastUpdateStatusReasonCode *string                 `aws:"LastUpdateStatusReasonCode"`
+	FileSystemConfigs          []FileSystemConfig      `aws:"FileSystemConfigs"`
+	PackageType                *string                 `aws:"PackageType"`
+	ImageConfigResponse        *ImageConfigResponse    `aws:"ImageConfigResponse"`
+	SigningProfileVersionArn   *string                 `aws:"SigningProfileVersionArn"`
+	SigningJobArn              *string                 `aws:"SigningJobArn"`
+	Architectures              []string                `aws:"Architectures"`
+	EphemeralStorage           *EphemeralStorage       `aws:"EphemeralStorage"`
+	SnapStart                  *SnapStartResponse      `aws:"SnapStart"`
+	RuntimeVersionConfig       *RuntimeVersionConfig   `aws:"RuntimeVersionConfig"`
+	LoggingConfig              *LoggingConfig          `aws:"LoggingConfig"`
+	CapacityProviderConfig     *CapacityProviderConfig `aws:"CapacityProviderConfig"`
+	ConfigSha256               *string                 `aws:"ConfigSha256"`
+	DurableConfig              *DurableConfig          `aws:"DurableConfig"`
+	TenancyConfig              *TenancyConfig          `aws:"TenancyConfig"`
+}
+
+// FunctionEventInvokeConfig is the FunctionEventInvokeConfig shape.
+type FunctionEventInvokeConfig struct {
+	LastModified             *time.Time         `aws:"LastModified"`
+	FunctionArn              *string            `aws:"FunctionArn"`
+	MaximumRetryAttempts     *int32             `aws:"MaximumRetryAttempts"`
+	MaximumEventAgeInSeconds *int32             `aws:"MaximumEventAgeInSeconds"`
+	DestinationConfig        *DestinationConfig `aws:"DestinationConfig"`
+}
+
+// FunctionVersionsPerCapacityProviderLimitExceededException is the FunctionVersionsPerCapacityProviderLimitExceededException error shape.
+type FunctionVersionsPerCapacityProviderLimitExceededException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"message"`
+}
+
+// ImageConfig is the ImageConfig shape.
+type ImageConfig struct {
+	EntryPoint       []string `aws:"EntryPoint"`
+	Command          []string `aws:"Command"`
+	WorkingDirectory *string  `aws:"WorkingDirectory"`
+}
+
+// ImageConfigError is the ImageConfigError shape.
+type ImageConfigError struct {
+	ErrorCode *string `aws:"ErrorCode"`
+	Message   *string `aws:"Message"`
+}
+
+// ImageConfigResponse is the ImageConfigResponse shape.
+type ImageConfigResponse struct {
+	ImageConfig *ImageConfig      `aws:"ImageConfig"`
+	Error       *ImageConfigError `aws:"Error"`
+}
+
+// InvalidCodeSignatureException is the InvalidCodeSignatureException error shape.
+type InvalidCodeSignatureException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// InvalidParameterValueException is the InvalidParameterValueException error shape.
+type InvalidParameterValueException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"message"`
+}
+
+// InvalidRequestContentException is the InvalidRequestContentException error shape.
+type InvalidRequestContentException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"message"`
+}
+
+// InvalidRuntimeException is the InvalidRuntimeException error shape.
+type InvalidRuntimeException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// InvalidSecurityGroupIDException is the InvalidSecurityGroupIDException error shape.
+type InvalidSecurityGroupIDException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// InvalidSubnetIDException is the InvalidSubnetIDException error shape.
+type InvalidSubnetIDException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// InvalidZipFileException is the InvalidZipFileException error shape.
+type InvalidZipFileException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// KMSAccessDeniedException is the KMSAccessDeniedException error shape.
+type KMSAccessDeniedException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// KMSDisabledException is the KMSDisabledException error shape.
+type KMSDisabledException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// KMSInvalidStateException is the KMSInvalidStateException error shape.
+type KMSInvalidStateException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// KMSNotFoundException is the KMSNotFoundException error shape.
+type KMSNotFoundException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// LambdaManagedInstancesCapacityProviderConfig is the LambdaManagedInstancesCapacityProviderConfig shape.
+type LambdaManagedInstancesCapacityProviderConfig struct {
+	CapacityProviderArn                   *string  `aws:"CapacityProviderArn"`
+	PerExecutionEnvironmentMaxConcurrency *int32   `aws:"PerExecutionEnvironmentMaxConcurrency"`
+	ExecutionEnvironmentMemoryGiBPerVCpu  *float64 `aws:"ExecutionEnvironmentMemoryGiBPerVCpu"`
+}
+
+// Layer is the Layer shape.
+type Layer struct {
+	Arn                      *string `aws:"Arn"`
+	CodeSize                 *int64  `aws:"CodeSize"`
+	SigningProfileVersionArn *string `aws:"SigningProfileVersionArn"`
+	SigningJobArn            *string `aws:"SigningJobArn"`
+}
+
+// LoggingConfig is the LoggingConfig shape.
+type LoggingConfig struct {
+	LogFormat           *string `aws:"LogFormat"`
+	ApplicationLogLevel *string `aws:"ApplicationLogLevel"`
+	SystemLogLevel      *string `aws:"SystemLogLevel"`
+	LogGroup            *string `aws:"LogGroup"`
+}
+
+// NoPublishedVersionException is the NoPublishedVersionException error shape.
+type NoPublishedVersionException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// OnFailure is the OnFailure shape.
+type OnFailure struct {
+	Destination *string `aws:"Destination"`
+}
+
+// OnSuccess is the OnSuccess shape.
+type OnSuccess struct {
+	Destination *string `aws:"Destination"`
+}
+
+// PolicyLengthExceededException is the PolicyLengthExceededException error shape.
+type PolicyLengthExceededException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"message"`
+}
+
+// PreconditionFailedException is the PreconditionFailedException error shape.
+type PreconditionFailedException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"message"`
+}
+
+// RecursiveInvocationException is the RecursiveInvocationException error shape.
+type RecursiveInvocationException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// RequestTooLargeException is the RequestTooLargeException error shape.
+type RequestTooLargeException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"message"`
+}
+
+// ResourceConflictException is the ResourceConflictException error shape.
+type ResourceConflictException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"message"`
+}
+
+// ResourceNotFoundException is the ResourceNotFoundException error shape.
+type ResourceNotFoundException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// ResourceNotReadyException is the ResourceNotReadyException error shape.
+type ResourceNotReadyException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"message"`
+}
+
+// RuntimeVersionConfig is the RuntimeVersionConfig shape.
+type RuntimeVersionConfig struct {
+	RuntimeVersionArn *string              `aws:"RuntimeVersionArn"`
+	Error             *RuntimeVersionError `aws:"Error"`
+}
+
+// RuntimeVersionError is the RuntimeVersionError shape.
+type RuntimeVersionError struct {
+	ErrorCode *string `aws:"ErrorCode"`
+	Message   *string `aws:"Message"`
+}
+
+// S3FilesMountConnectivityException is the S3FilesMountConnectivityException error shape.
+type S3FilesMountConnectivityException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// S3FilesMountFailureException is the S3FilesMountFailureException error shape.
+type S3FilesMountFailureException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// S3FilesMountTimeoutException is the S3FilesMountTimeoutException error shape.
+type S3FilesMountTimeoutException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// SerializedRequestEntityTooLargeException is the SerializedRequestEntityTooLargeException error shape.
+type SerializedRequestEntityTooLargeException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"message"`
+}
+
+// ServiceException is the ServiceException error shape.
+type ServiceException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// SnapStart is the SnapStart shape.
+type SnapStart struct {
+	ApplyOn *string `aws:"ApplyOn"`
+}
+
+// SnapStartException is the SnapStartException error shape.
+type SnapStartException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// SnapStartNotReadyException is the SnapStartNotReadyException error shape.
+type SnapStartNotReadyException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// SnapStartResponse is the SnapStartResponse shape.
+type SnapStartResponse struct {
+	ApplyOn            *string `aws:"ApplyOn"`
+	OptimizationStatus *string `aws:"OptimizationStatus"`
+}
+
+// SnapStartTimeoutException is the SnapStartTimeoutException error shape.
+type SnapStartTimeoutException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// SubnetIPAddressLimitReachedException is the SubnetIPAddressLimitReachedException error shape.
+type SubnetIPAddressLimitReachedException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
+}
+
+// TagsError is the TagsError shape.
+type TagsError struct {
+	ErrorCode *string `aws:"ErrorCode"`
+	Message   *string `aws:"Message"`
+}
+
+// TenancyConfig is the TenancyConfig shape.
+type TenancyConfig struct {
+	TenantIsolationMode *string `aws:"TenantIsolationMode"`
+}
+
+// TooManyRequestsException is the TooManyRequestsException error shape.
+type TooManyRequestsException struct {
+	RetryAfterSeconds *string `aws:"retryAfterSeconds"`
+	Type              *string `aws:"Type"`
+	Message           *string `aws:"message"`
+	Reason            *string `aws:"Reason"`
+}
+
+// TracingConfig is the TracingConfig shape.
+type TracingConfig struct {
+	Mode *string `aws:"Mode"`
+}
+
+// TracingConfigResponse is the TracingConfigResponse shape.
+type TracingConfigResponse struct {
+	Mode *string `aws:"Mode"`
+}
+
+// UnsupportedMediaTypeException is the UnsupportedMediaTypeException error shape.
+type UnsupportedMediaTypeException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"message"`
+}
+
+// VpcConfig is the VpcConfig shape.
+type VpcConfig struct {
+	SubnetIds               []string `aws:"SubnetIds"`
+	SecurityGroupIds        []string `aws:"SecurityGroupIds"`
+	Ipv6AllowedForDualStack *bool    `aws:"Ipv6AllowedForDualStack"`
+}
+
+// VpcConfigResponse is the VpcConfigResponse shape.
+type VpcConfigResponse struct {
+	SubnetIds               []string `aws:"SubnetIds"`
+	SecurityGroupIds        []string `aws:"SecurityGroupIds"`
+	VpcId                   *string  `aws:"VpcId"`
+	Ipv6AllowedForDualStack *bool    `aws:"Ipv6AllowedForDualStack"`
 }

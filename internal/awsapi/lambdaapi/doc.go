@@ -6,8 +6,16 @@
 // and structure types of those operations; the Handler interface; API, which
 // loads the model; and Bind, which adapts a Handler to awsapi handlers.
 //
-// No operation is implemented yet: every operation is listed with Implemented
-// false, so callers can name it in a NotImplemented error.
+// Implemented operations: AddPermission, CreateAlias, CreateFunction,
+// DeleteAlias, DeleteFunction, DeleteFunctionConcurrency,
+// DeleteFunctionEventInvokeConfig, GetAccountSettings, GetAlias, GetFunction,
+// GetFunctionConcurrency, GetFunctionConfiguration,
+// GetFunctionEventInvokeConfig, GetPolicy, Invoke, ListAliases,
+// ListFunctionEventInvokeConfigs, ListFunctions, ListTags,
+// ListVersionsByFunction, PublishVersion, PutFunctionConcurrency,
+// PutFunctionEventInvokeConfig, RemovePermission, TagResource, UntagResource,
+// UpdateAlias, UpdateFunctionCode, UpdateFunctionConfiguration,
+// UpdateFunctionEventInvokeConfig.
 //
 // Regenerate with `go run ./tools/apigen` from the repository root.
 package lambdaapi

@@ -3,7 +3,10 @@
 package logsapi
 
 import (
+	"context"
 	_ "embed"
+	"fmt"
+	"reflect"
 	"sync"
 
 	"github.com/nubo/nubo/internal/awsapi"
@@ -13,11 +16,53 @@ import (
 var modelJSON []byte
 
 // Handler is implemented by the service: one method per implemented operation.
-type Handler interface{}
+type Handler interface {
+	CreateLogGroup(ctx context.Context, in *CreateLogGroupInput) (*CreateLogGroupOutput, error)
+	CreateLogStream(ctx context.Context, in *CreateLogStreamInput) (*CreateLogStreamOutput, error)
+	DeleteLogGroup(ctx context.Context, in *DeleteLogGroupInput) (*DeleteLogGroupOutput, error)
+	DeleteLogStream(ctx context.Context, in *DeleteLogStreamInput) (*DeleteLogStreamOutput, error)
+	DeleteRetentionPolicy(ctx context.Context, in *DeleteRetentionPolicyInput) (*DeleteRetentionPolicyOutput, error)
+	DeleteSubscriptionFilter(ctx context.Context, in *DeleteSubscriptionFilterInput) (*DeleteSubscriptionFilterOutput, error)
+	DescribeLogGroups(ctx context.Context, in *DescribeLogGroupsInput) (*DescribeLogGroupsOutput, error)
+	DescribeLogStreams(ctx context.Context, in *DescribeLogStreamsInput) (*DescribeLogStreamsOutput, error)
+	DescribeSubscriptionFilters(ctx context.Context, in *DescribeSubscriptionFiltersInput) (*DescribeSubscriptionFiltersOutput, error)
+	FilterLogEvents(ctx context.Context, in *FilterLogEventsInput) (*FilterLogEventsOutput, error)
+	GetLogEvents(ctx context.Context, in *GetLogEventsInput) (*GetLogEventsOutput, error)
+	ListTagsForResource(ctx context.Context, in *ListTagsForResourceInput) (*ListTagsForResourceOutput, error)
+	ListTagsLogGroup(ctx context.Context, in *ListTagsLogGroupInput) (*ListTagsLogGroupOutput, error)
+	PutLogEvents(ctx context.Context, in *PutLogEventsInput) (*PutLogEventsOutput, error)
+	PutRetentionPolicy(ctx context.Context, in *PutRetentionPolicyInput) (*PutRetentionPolicyOutput, error)
+	PutSubscriptionFilter(ctx context.Context, in *PutSubscriptionFilterInput) (*PutSubscriptionFilterOutput, error)
+	TagLogGroup(ctx context.Context, in *TagLogGroupInput) (*TagLogGroupOutput, error)
+	TagResource(ctx context.Context, in *TagResourceInput) (*TagResourceOutput, error)
+	UntagLogGroup(ctx context.Context, in *UntagLogGroupInput) (*UntagLogGroupOutput, error)
+	UntagResource(ctx context.Context, in *UntagResourceInput) (*UntagResourceOutput, error)
+}
 
 // loadAPI loads the embedded model once.
 var loadAPI = sync.OnceValue(func() *awsapi.Service {
-	svc, err := awsapi.Load("logs", modelJSON, map[string]awsapi.OpTypes{})
+	svc, err := awsapi.Load("logs", modelJSON, map[string]awsapi.OpTypes{
+		"CreateLogGroup":              {Input: reflect.TypeOf(CreateLogGroupInput{}), Output: reflect.TypeOf(CreateLogGroupOutput{})},
+		"CreateLogStream":             {Input: reflect.TypeOf(CreateLogStreamInput{}), Output: reflect.TypeOf(CreateLogStreamOutput{})},
+		"DeleteLogGroup":              {Input: reflect.TypeOf(DeleteLogGroupInput{}), Output: reflect.TypeOf(DeleteLogGroupOutput{})},
+		"DeleteLogStream":             {Input: reflect.TypeOf(DeleteLogStreamInput{}), Output: reflect.TypeOf(DeleteLogStreamOutput{})},
+		"DeleteRetentionPolicy":       {Input: reflect.TypeOf(DeleteRetentionPolicyInput{}), Output: reflect.TypeOf(DeleteRetentionPolicyOutput{})},
+		"DeleteSubscriptionFilter":    {Input: reflect.TypeOf(DeleteSubscriptionFilterInput{}), Output: reflect.TypeOf(DeleteSubscriptionFilterOutput{})},
+		"DescribeLogGroups":           {Input: reflect.TypeOf(DescribeLogGroupsInput{}), Output: reflect.TypeOf(DescribeLogGroupsOutput{})},
+		"DescribeLogStreams":          {Input: reflect.TypeOf(DescribeLogStreamsInput{}), Output: reflect.TypeOf(DescribeLogStreamsOutput{})},
+		"DescribeSubscriptionFilters": {Input: reflect.TypeOf(DescribeSubscriptionFiltersInput{}), Output: reflect.TypeOf(DescribeSubscriptionFiltersOutput{})},
+		"FilterLogEvents":             {Input: reflect.TypeOf(FilterLogEventsInput{}), Output: reflect.TypeOf(FilterLogEventsOutput{})},
+		"GetLogEvents":                {Input: reflect.TypeOf(GetLogEventsInput{}), Output: reflect.TypeOf(GetLogEventsOutput{})},
+		"ListTagsForResource":         {Input: reflect.TypeOf(ListTagsForResourceInput{}), Output: reflect.TypeOf(ListTagsForResourceOutput{})},
+		"ListTagsLogGroup":            {Input: reflect.TypeOf(ListTagsLogGroupInput{}), Output: reflect.TypeOf(ListTagsLogGroupOutput{})},
+		"PutLogEvents":                {Input: reflect.TypeOf(PutLogEventsInput{}), Output: reflect.TypeOf(PutLogEventsOutput{})},
+		"PutRetentionPolicy":          {Input: reflect.TypeOf(PutRetentionPolicyInput{}), Output: reflect.TypeOf(PutRetentionPolicyOutput{})},
+		"PutSubscriptionFilter":       {Input: reflect.TypeOf(PutSubscriptionFilterInput{}), Output: reflect.TypeOf(PutSubscriptionFilterOutput{})},
+		"TagLogGroup":                 {Input: reflect.TypeOf(TagLogGroupInput{}), Output: reflect.TypeOf(TagLogGroupOutput{})},
+		"TagResource":                 {Input: reflect.TypeOf(TagResourceInput{}), Output: reflect.TypeOf(TagResourceOutput{})},
+		"UntagLogGroup":               {Input: reflect.TypeOf(UntagLogGroupInput{}), Output: reflect.TypeOf(UntagLogGroupOutput{})},
+		"UntagResource":               {Input: reflect.TypeOf(UntagResourceInput{}), Output: reflect.TypeOf(UntagResourceOutput{})},
+	})
 	if err != nil {
 		panic(err)
 	}
@@ -30,5 +75,460 @@ func API() *awsapi.Service { return loadAPI() }
 
 // Bind returns the awsapi handlers of h, keyed by operation name.
 func Bind(h Handler) map[string]awsapi.Handler {
-	return map[string]awsapi.Handler{}
+	return map[string]awsapi.Handler{
+		"CreateLogGroup": bind("CreateLogGroup", func(ctx context.Context, in *CreateLogGroupInput) (*CreateLogGroupOutput, error) {
+			return h.CreateLogGroup(ctx, in)
+		}),
+		"CreateLogStream": bind("CreateLogStream", func(ctx context.Context, in *CreateLogStreamInput) (*CreateLogStreamOutput, error) {
+			return h.CreateLogStream(ctx, in)
+		}),
+		"DeleteLogGroup": bind("DeleteLogGroup", func(ctx context.Context, in *DeleteLogGroupInput) (*DeleteLogGroupOutput, error) {
+			return h.DeleteLogGroup(ctx, in)
+		}),
+		"DeleteLogStream": bind("DeleteLogStream", func(ctx context.Context, in *DeleteLogStreamInput) (*DeleteLogStreamOutput, error) {
+			return h.DeleteLogStream(ctx, in)
+		}),
+		"DeleteRetentionPolicy": bind("DeleteRetentionPolicy", func(ctx context.Context, in *DeleteRetentionPolicyInput) (*DeleteRetentionPolicyOutput, error) {
+			return h.DeleteRetentionPolicy(ctx, in)
+		}),
+		"DeleteSubscriptionFilter": bind("DeleteSubscriptionFilter", func(ctx context.Context, in *DeleteSubscriptionFilterInput) (*DeleteSubscriptionFilterOutput, error) {
+			return h.DeleteSubscriptionFilter(ctx, in)
+		}),
+		"DescribeLogGroups": bind("DescribeLogGroups", func(ctx context.Context, in *DescribeLogGroupsInput) (*DescribeLogGroupsOutput, error) {
+			return h.DescribeLogGroups(ctx, in)
+		}),
+		"DescribeLogStreams": bind("DescribeLogStreams", func(ctx context.Context, in *DescribeLogStreamsInput) (*DescribeLogStreamsOutput, error) {
+			return h.DescribeLogStreams(ctx, in)
+		}),
+		"DescribeSubscriptionFilters": bind("DescribeSubscriptionFilters", func(ctx context.Context, in *DescribeSubscriptionFiltersInput) (*DescribeSubscriptionFiltersOutput, error) {
+			return h.DescribeSubscriptionFilters(ctx, in)
+		}),
+		"FilterLogEvents": bind("FilterLogEvents", func(ctx context.Context, in *FilterLogEventsInput) (*FilterLogEventsOutput, error) {
+			return h.FilterLogEvents(ctx, in)
+		}),
+		"GetLogEvents": bind("GetLogEvents", func(ctx context.Context, in *GetLogEventsInput) (*GetLogEventsOutput, error) {
+			return h.GetLogEvents(ctx, in)
+		}),
+		"ListTagsForResource": bind("ListTagsForResource", func(ctx context.Context, in *ListTagsForResourceInput) (*ListTagsForResourceOutput, error) {
+			return h.ListTagsForResource(ctx, in)
+		}),
+		"ListTagsLogGroup": bind("ListTagsLogGroup", func(ctx context.Context, in *ListTagsLogGroupInput) (*ListTagsLogGroupOutput, error) {
+			return h.ListTagsLogGroup(ctx, in)
+		}),
+		"PutLogEvents": bind("PutLogEvents", func(ctx context.Context, in *PutLogEventsInput) (*PutLogEventsOutput, error) {
+			return h.PutLogEvents(ctx, in)
+		}),
+		"PutRetentionPolicy": bind("PutRetentionPolicy", func(ctx context.Context, in *PutRetentionPolicyInput) (*PutRetentionPolicyOutput, error) {
+			return h.PutRetentionPolicy(ctx, in)
+		}),
+		"PutSubscriptionFilter": bind("PutSubscriptionFilter", func(ctx context.Context, in *PutSubscriptionFilterInput) (*PutSubscriptionFilterOutput, error) {
+			return h.PutSubscriptionFilter(ctx, in)
+		}),
+		"TagLogGroup": bind("TagLogGroup", func(ctx context.Context, in *TagLogGroupInput) (*TagLogGroupOutput, error) {
+			return h.TagLogGroup(ctx, in)
+		}),
+		"TagResource": bind("TagResource", func(ctx context.Context, in *TagResourceInput) (*TagResourceOutput, error) {
+			return h.TagResource(ctx, in)
+		}),
+		"UntagLogGroup": bind("UntagLogGroup", func(ctx context.Context, in *UntagLogGroupInput) (*UntagLogGroupOutput, error) {
+			return h.UntagLogGroup(ctx, in)
+		}),
+		"UntagResource": bind("UntagResource", func(ctx context.Context, in *UntagResourceInput) (*UntagResourceOutput, error) {
+			return h.UntagResource(ctx, in)
+		}),
+	}
 }
+
+// bind adapts a typed operation method to an awsapi.Handler. A nil output with a
+// nil error becomes an empty output, never a typed nil inside an interface.
+func bind[I, O any](op string, f func(context.Context, *I) (*O, error)) awsapi.Handler {
+	return func(ctx context.Context, in any) (any, error) {
+		typed, ok := in.(*I)
+		if !ok {
+			return nil, fmt.Errorf("logsapi: %s: input is %T, want %T", op, in, typed)
+		}
+		out, err := f(ctx, typed)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = new(O)
+		}
+		return out, nil
+	}
+}
+
+// CreateLogGroupInput is the input of the CreateLogGroup operation (shape CreateLogGroupRequest).
+type CreateLogGroupInput struct {
+	LogGroupName              *string           `aws:"logGroupName"`
+	KmsKeyId                  *string           `aws:"kmsKeyId"`
+	Tags                      map[string]string `aws:"tags"`
+	LogGroupClass             *string           `aws:"logGroupClass"`
+	DeletionProtectionEnabled *bool             `aws:"deletionProtectionEnabled"`
+}
+
+// CreateLogGroupOutput is the output of the CreateLogGroup operation, which the model leaves empty.
+type CreateLogGroupOutput struct{}
+
+// CreateLogStreamInput is the input of the CreateLogStream operation (shape CreateLogStreamRequest).
+type CreateLogStreamInput struct {
+	LogGroupName  *string `aws:"logGroupName"`
+	LogStreamName *string `aws:"logStreamName"`
+}
+
+// CreateLogStreamOutput is the output of the CreateLogStream operation, which the model leaves empty.
+type CreateLogStreamOutput struct{}
+
+// DeleteLogGroupInput is the input of the DeleteLogGroup operation (shape DeleteLogGroupRequest).
+type DeleteLogGroupInput struct {
+	LogGroupName *string `aws:"logGroupName"`
+}
+
+// DeleteLogGroupOutput is the output of the DeleteLogGroup operation, which the model leaves empty.
+type DeleteLogGroupOutput struct{}
+
+// DeleteLogStreamInput is the input of the DeleteLogStream operation (shape DeleteLogStreamRequest).
+type DeleteLogStreamInput struct {
+	LogGroupName  *string `aws:"logGroupName"`
+	LogStreamName *string `aws:"logStreamName"`
+}
+
+// DeleteLogStreamOutput is the output of the DeleteLogStream operation, which the model leaves empty.
+type DeleteLogStreamOutput struct{}
+
+// DeleteRetentionPolicyInput is the input of the DeleteRetentionPolicy operation (shape DeleteRetentionPolicyRequest).
+type DeleteRetentionPolicyInput struct {
+	LogGroupName *string `aws:"logGroupName"`
+}
+
+// DeleteRetentionPolicyOutput is the output of the DeleteRetentionPolicy operation, which the model leaves empty.
+type DeleteRetentionPolicyOutput struct{}
+
+// DeleteSubscriptionFilterInput is the input of the DeleteSubscriptionFilter operation (shape DeleteSubscriptionFilterRequest).
+type DeleteSubscriptionFilterInput struct {
+	LogGroupName *string `aws:"logGroupName"`
+	FilterName   *string `aws:"filterName"`
+}
+
+// DeleteSubscriptionFilterOutput is the output of the DeleteSubscriptionFilter operation, which the model leaves empty.
+type DeleteSubscriptionFilterOutput struct{}
+
+// DescribeLogGroupsInput is the input of the DescribeLogGroups operation (shape DescribeLogGroupsRequest).
+type DescribeLogGroupsInput struct {
+	AccountIdentifiers    []string `aws:"accountIdentifiers"`
+	LogGroupNamePrefix    *string  `aws:"logGroupNamePrefix"`
+	LogGroupNamePattern   *string  `aws:"logGroupNamePattern"`
+	NextToken             *string  `aws:"nextToken"`
+	Limit                 *int32   `aws:"limit"`
+	IncludeLinkedAccounts *bool    `aws:"includeLinkedAccounts"`
+	LogGroupClass         *string  `aws:"logGroupClass"`
+	LogGroupIdentifiers   []string `aws:"logGroupIdentifiers"`
+}
+
+// DescribeLogGroupsOutput is the output of the DescribeLogGroups operation (shape DescribeLogGroupsResponse).
+type DescribeLogGroupsOutput struct {
+	LogGroups []LogGroup `aws:"logGroups"`
+	NextToken *string    `aws:"nextToken"`
+}
+
+// DescribeLogStreamsInput is the input of the DescribeLogStreams operation (shape DescribeLogStreamsRequest).
+type DescribeLogStreamsInput struct {
+	LogGroupName        *string `aws:"logGroupName"`
+	LogGroupIdentifier  *string `aws:"logGroupIdentifier"`
+	LogStreamNamePrefix *string `aws:"logStreamNamePrefix"`
+	OrderBy             *string `aws:"orderBy"`
+	Descending          *bool   `aws:"descending"`
+	NextToken           *string `aws:"nextToken"`
+	Limit               *int32  `aws:"limit"`
+}
+
+// DescribeLogStreamsOutput is the output of the DescribeLogStreams operation (shape DescribeLogStreamsResponse).
+type DescribeLogStreamsOutput struct {
+	LogStreams []LogStream `aws:"logStreams"`
+	NextToken  *string     `aws:"nextToken"`
+}
+
+// DescribeSubscriptionFiltersInput is the input of the DescribeSubscriptionFilters operation (shape DescribeSubscriptionFiltersRequest).
+type DescribeSubscriptionFiltersInput struct {
+	LogGroupName     *string `aws:"logGroupName"`
+	FilterNamePrefix *string `aws:"filterNamePrefix"`
+	NextToken        *string `aws:"nextToken"`
+	Limit            *int32  `aws:"limit"`
+}
+
+// DescribeSubscriptionFiltersOutput is the output of the DescribeSubscriptionFilters operation (shape DescribeSubscriptionFiltersResponse).
+type DescribeSubscriptionFiltersOutput struct {
+	SubscriptionFilters []SubscriptionFilter `aws:"subscriptionFilters"`
+	NextToken           *string              `aws:"nextToken"`
+}
+
+// FilterLogEventsInput is the input of the FilterLogEvents operation (shape FilterLogEventsRequest).
+type FilterLogEventsInput struct {
+	LogGroupName        *string  `aws:"logGroupName"`
+	LogGroupIdentifier  *string  `aws:"logGroupIdentifier"`
+	LogStreamNames      []string `aws:"logStreamNames"`
+	LogStreamNamePrefix *string  `aws:"logStreamNamePrefix"`
+	StartTime           *int64   `aws:"startTime"`
+	EndTime             *int64   `aws:"endTime"`
+	FilterPattern       *string  `aws:"filterPattern"`
+	NextToken           *string  `aws:"nextToken"`
+	Limit               *int32   `aws:"limit"`
+	Interleaved         *bool    `aws:"interleaved"`
+	Unmask              *bool    `aws:"unmask"`
+}
+
+// FilterLogEventsOutput is the output of the FilterLogEvents operation (shape FilterLogEventsResponse).
+type FilterLogEventsOutput struct {
+	Events             []FilteredLogEvent  `aws:"events"`
+	SearchedLogStreams []SearchedLogStream `aws:"searchedLogStreams"`
+	NextToken          *string             `aws:"nextToken"`
+}
+
+// GetLogEventsInput is the input of the GetLogEvents operation (shape GetLogEventsRequest).
+type GetLogEventsInput struct {
+	LogGroupName       *string `aws:"logGroupName"`
+	LogGroupIdentifier *string `aws:"logGroupIdentifier"`
+	LogStreamName      *string `aws:"logStreamName"`
+	StartTime          *int64  `aws:"startTime"`
+	EndTime            *int64  `aws:"endTime"`
+	NextToken          *string `aws:"nextToken"`
+	Limit              *int32  `aws:"limit"`
+	StartFromHead      *bool   `aws:"startFromHead"`
+	Unmask             *bool   `aws:"unmask"`
+}
+
+// GetLogEventsOutput is the output of the GetLogEvents operation (shape GetLogEventsResponse).
+type GetLogEventsOutput struct {
+	Events            []OutputLogEvent `aws:"events"`
+	NextForwardToken  *string          `aws:"nextForwardToken"`
+	NextBackwardToken *string          `aws:"nextBackwardToken"`
+}
+
+// ListTagsForResourceInput is the input of the ListTagsForResource operation (shape ListTagsForResourceRequest).
+type ListTagsForResourceInput struct {
+	ResourceArn *string `aws:"resourceArn"`
+}
+
+// ListTagsForResourceOutput is the output of the ListTagsForResource operation (shape ListTagsForResourceResponse).
+type ListTagsForResourceOutput struct {
+	Tags map[string]string `aws:"tags"`
+}
+
+// ListTagsLogGroupInput is the input of the ListTagsLogGroup operation (shape ListTagsLogGroupRequest).
+type ListTagsLogGroupInput struct {
+	LogGroupName *string `aws:"logGroupName"`
+}
+
+// ListTagsLogGroupOutput is the output of the ListTagsLogGroup operation (shape ListTagsLogGroupResponse).
+type ListTagsLogGroupOutput struct {
+	Tags map[string]string `aws:"tags"`
+}
+
+// PutLogEventsInput is the input of the PutLogEvents operation (shape PutLogEventsRequest).
+type PutLogEventsInput struct {
+	LogGroupName  *string         `aws:"logGroupName"`
+	LogStreamName *string         `aws:"logStreamName"`
+	LogEvents     []InputLogEvent `aws:"logEvents"`
+	SequenceToken *string         `aws:"sequenceToken"`
+	Entity        *Entity         `aws:"entity"`
+}
+
+// PutLogEventsOutput is the output of the PutLogEvents operation (shape PutLogEventsResponse).
+type PutLogEventsOutput struct {
+	NextSequenceToken     *string                `aws:"nextSequenceToken"`
+	RejectedLogEventsInfo *RejectedLogEventsInfo `aws:"rejectedLogEventsInfo"`
+	RejectedEntityInfo    *RejectedEntityInfo    `aws:"rejectedEntityInfo"`
+}
+
+// PutRetentionPolicyInput is the input of the PutRetentionPolicy operation (shape PutRetentionPolicyRequest).
+type PutRetentionPolicyInput struct {
+	LogGroupName    *string `aws:"logGroupName"`
+	RetentionInDays *int32  `aws:"retentionInDays"`
+}
+
+// PutRetentionPolicyOutput is the output of the PutRetentionPolicy operation, which the model leaves empty.
+type PutRetentionPolicyOutput struct{}
+
+// PutSubscriptionFilterInput is the input of the PutSubscriptionFilter operation (shape PutSubscriptionFilterRequest).
+type PutSubscriptionFilterInput struct {
+	LogGroupName           *string  `aws:"logGroupName"`
+	FilterName             *string  `aws:"filterName"`
+	FilterPattern          *string  `aws:"filterPattern"`
+	DestinationArn         *string  `aws:"destinationArn"`
+	RoleArn                *string  `aws:"roleArn"`
+	Distribution           *string  `aws:"distribution"`
+	ApplyOnTransformedLogs *bool    `aws:"applyOnTransformedLogs"`
+	FieldSelectionCriteria *string  `aws:"fieldSelectionCriteria"`
+	EmitSystemFields       []string `aws:"emitSystemFields"`
+}
+
+// PutSubscriptionFilterOutput is the output of the PutSubscriptionFilter operation, which the model leaves empty.
+type PutSubscriptionFilterOutput struct{}
+
+// TagLogGroupInput is the input of the TagLogGroup operation (shape TagLogGroupRequest).
+type TagLogGroupInput struct {
+	LogGroupName *string           `aws:"logGroupName"`
+	Tags         map[string]string `aws:"tags"`
+}
+
+// TagLogGroupOutput is the output of the TagLogGroup operation, which the model leaves empty.
+type TagLogGroupOutput struct{}
+
+// TagResourceInput is the input of the TagResource operation (shape TagResourceRequest).
+type TagResourceInput struct {
+	ResourceArn *string           `aws:"resourceArn"`
+	Tags        map[string]string `aws:"tags"`
+}
+
+// TagResourceOutput is the output of the TagResource operation, which the model leaves empty.
+type TagResourceOutput struct{}
+
+// UntagLogGroupInput is the input of the UntagLogGroup operation (shape UntagLogGroupRequest).
+type UntagLogGroupInput struct {
+	LogGroupName *string  `aws:"logGroupName"`
+	Tags         []string `aws:"tags"`
+}
+
+// UntagLogGroupOutput is the output of the UntagLogGroup operation, which the model leaves empty.
+type UntagLogGroupOutput struct{}
+
+// UntagResourceInput is the input of the UntagResource operation (shape UntagResourceRequest).
+type UntagResourceInput struct {
+	ResourceArn *string  `aws:"resourceArn"`
+	TagKeys     []string `aws:"tagKeys"`
+}
+
+// UntagResourceOutput is the output of the UntagResource operation, which the model leaves empty.
+type UntagResourceOutput struct{}
+
+// DataAlreadyAcceptedException is the DataAlreadyAcceptedException error shape.
+type DataAlreadyAcceptedException struct {
+	ExpectedSequenceToken *string `aws:"expectedSequenceToken"`
+}
+
+// Entity is the Entity shape.
+type Entity struct {
+	KeyAttributes map[string]string `aws:"keyAttributes"`
+	Attributes    map[string]string `aws:"attributes"`
+}
+
+// FilteredLogEvent is the FilteredLogEvent shape.
+type FilteredLogEvent struct {
+	LogStreamName *string `aws:"logStreamName"`
+	Timestamp     *int64  `aws:"timestamp"`
+	Message       *string `aws:"message"`
+	IngestionTime *int64  `aws:"ingestionTime"`
+	EventId       *string `aws:"eventId"`
+}
+
+// InputLogEvent is the InputLogEvent shape.
+type InputLogEvent struct {
+	Timestamp *int64  `aws:"timestamp"`
+	Message   *string `aws:"message"`
+}
+
+// InvalidOperationException is the InvalidOperationException error shape.
+type InvalidOperationException struct{}
+
+// InvalidParameterException is the InvalidParameterException error shape.
+type InvalidParameterException struct{}
+
+// InvalidSequenceTokenException is the InvalidSequenceTokenException error shape.
+type InvalidSequenceTokenException struct {
+	ExpectedSequenceToken *string `aws:"expectedSequenceToken"`
+}
+
+// LimitExceededException is the LimitExceededException error shape.
+type LimitExceededException struct{}
+
+// LogGroup is the LogGroup shape.
+type LogGroup struct {
+	LogGroupName                     *string  `aws:"logGroupName"`
+	CreationTime                     *int64   `aws:"creationTime"`
+	RetentionInDays                  *int32   `aws:"retentionInDays"`
+	MetricFilterCount                *int32   `aws:"metricFilterCount"`
+	Arn                              *string  `aws:"arn"`
+	StoredBytes                      *int64   `aws:"storedBytes"`
+	KmsKeyId                         *string  `aws:"kmsKeyId"`
+	DataProtectionStatus             *string  `aws:"dataProtectionStatus"`
+	InheritedProperties              []string `aws:"inheritedProperties"`
+	LogGroupClass                    *string  `aws:"logGroupClass"`
+	LogGroupArn                      *string  `aws:"logGroupArn"`
+	DeletionProtectionEnabled        *bool    `aws:"deletionProtectionEnabled"`
+	BearerTokenAuthenticationEnabled *bool    `aws:"bearerTokenAuthenticationEnabled"`
+}
+
+// LogStream is the LogStream shape.
+type LogStream struct {
+	LogStreamName       *string `aws:"logStreamName"`
+	CreationTime        *int64  `aws:"creationTime"`
+	FirstEventTimestamp *int64  `aws:"firstEventTimestamp"`
+	LastEventTimestamp  *int64  `aws:"lastEventTimestamp"`
+	LastIngestionTime   *int64  `aws:"lastIngestionTime"`
+	UploadSequenceToken *string `aws:"uploadSequenceToken"`
+	Arn                 *string `aws:"arn"`
+	StoredBytes         *int64  `aws:"storedBytes"`
+}
+
+// OperationAbortedException is the OperationAbortedException error shape.
+type OperationAbortedException struct{}
+
+// OutputLogEvent is the OutputLogEvent shape.
+type OutputLogEvent struct {
+	Timestamp     *int64  `aws:"timestamp"`
+	Message       *string `aws:"message"`
+	IngestionTime *int64  `aws:"ingestionTime"`
+}
+
+// RejectedEntityInfo is the RejectedEntityInfo shape.
+type RejectedEntityInfo struct {
+	ErrorType *string `aws:"errorType"`
+}
+
+// RejectedLogEventsInfo is the RejectedLogEventsInfo shape.
+type RejectedLogEventsInfo struct {
+	TooNewLogEventStartIndex *int32 `aws:"tooNewLogEventStartIndex"`
+	TooOldLogEventEndIndex   *int32 `aws:"tooOldLogEventEndIndex"`
+	ExpiredLogEventEndIndex  *int32 `aws:"expiredLogEventEndIndex"`
+}
+
+// ResourceAlreadyExistsException is the ResourceAlreadyExistsException error shape.
+type ResourceAlreadyExistsException struct{}
+
+// ResourceNotFoundException is the ResourceNotFoundException error shape.
+type ResourceNotFoundException struct{}
+
+// SearchedLogStream is the SearchedLogStream shape.
+type SearchedLogStream struct {
+	LogStreamName      *string `aws:"logStreamName"`
+	SearchedCompletely *bool   `aws:"searchedCompletely"`
+}
+
+// ServiceUnavailableException is the ServiceUnavailableException error shape.
+type ServiceUnavailableException struct{}
+
+// SubscriptionFilter is the SubscriptionFilter shape.
+type SubscriptionFilter struct {
+	FilterName             *string  `aws:"filterName"`
+	LogGroupName           *string  `aws:"logGroupName"`
+	FilterPattern          *string  `aws:"filterPattern"`
+	DestinationArn         *string  `aws:"destinationArn"`
+	RoleArn                *string  `aws:"roleArn"`
+	Distribution           *string  `aws:"distribution"`
+	ApplyOnTransformedLogs *bool    `aws:"applyOnTransformedLogs"`
+	CreationTime           *int64   `aws:"creationTime"`
+	FieldSelectionCriteria *string  `aws:"fieldSelectionCriteria"`
+	EmitSystemFields       []string `aws:"emitSystemFields"`
+}
+
+// TooManyTagsException is the TooManyTagsException error shape.
+type TooManyTagsException struct {
+	Message      *string `aws:"message"`
+	ResourceName *string `aws:"resourceName"`
+}
+
+// UnrecognizedClientException is the UnrecognizedClientException error shape.
+type UnrecognizedClientException struct{}
+
+// ValidationException is the ValidationException error shape.
+type ValidationException struct{}

@@ -7,8 +7,12 @@
 // API, which loads the model; and Bind, which adapts a Handler to awsapi
 // handlers.
 //
-// No operation is implemented yet: every operation is listed with Implemented
-// false, so callers can name it in a NotImplemented error.
+// Implemented operations: CreateLogGroup, CreateLogStream, DeleteLogGroup,
+// DeleteLogStream, DeleteRetentionPolicy, DeleteSubscriptionFilter,
+// DescribeLogGroups, DescribeLogStreams, DescribeSubscriptionFilters,
+// FilterLogEvents, GetLogEvents, ListTagsForResource, ListTagsLogGroup,
+// PutLogEvents, PutRetentionPolicy, PutSubscriptionFilter, TagLogGroup,
+// TagResource, UntagLogGroup, UntagResource.
 //
 // Regenerate with `go run ./tools/apigen` from the repository root.
 package logsapi

@@ -3,8 +3,13 @@
 package s3api
 
 import (
+	"context"
 	_ "embed"
+	"fmt"
+	"io"
+	"reflect"
 	"sync"
+	"time"
 
 	"github.com/nubo/nubo/internal/awsapi"
 )
@@ -13,11 +18,99 @@ import (
 var modelJSON []byte
 
 // Handler is implemented by the service: one method per implemented operation.
-type Handler interface{}
+type Handler interface {
+	AbortMultipartUpload(ctx context.Context, in *AbortMultipartUploadInput) (*AbortMultipartUploadOutput, error)
+	CompleteMultipartUpload(ctx context.Context, in *CompleteMultipartUploadInput) (*CompleteMultipartUploadOutput, error)
+	CopyObject(ctx context.Context, in *CopyObjectInput) (*CopyObjectOutput, error)
+	CreateBucket(ctx context.Context, in *CreateBucketInput) (*CreateBucketOutput, error)
+	CreateMultipartUpload(ctx context.Context, in *CreateMultipartUploadInput) (*CreateMultipartUploadOutput, error)
+	DeleteBucket(ctx context.Context, in *DeleteBucketInput) (*DeleteBucketOutput, error)
+	DeleteBucketEncryption(ctx context.Context, in *DeleteBucketEncryptionInput) (*DeleteBucketEncryptionOutput, error)
+	DeleteBucketOwnershipControls(ctx context.Context, in *DeleteBucketOwnershipControlsInput) (*DeleteBucketOwnershipControlsOutput, error)
+	DeleteBucketPolicy(ctx context.Context, in *DeleteBucketPolicyInput) (*DeleteBucketPolicyOutput, error)
+	DeleteBucketTagging(ctx context.Context, in *DeleteBucketTaggingInput) (*DeleteBucketTaggingOutput, error)
+	DeleteObject(ctx context.Context, in *DeleteObjectInput) (*DeleteObjectOutput, error)
+	DeleteObjectTagging(ctx context.Context, in *DeleteObjectTaggingInput) (*DeleteObjectTaggingOutput, error)
+	DeleteObjects(ctx context.Context, in *DeleteObjectsInput) (*DeleteObjectsOutput, error)
+	GetBucketAcl(ctx context.Context, in *GetBucketAclInput) (*GetBucketAclOutput, error)
+	GetBucketEncryption(ctx context.Context, in *GetBucketEncryptionInput) (*GetBucketEncryptionOutput, error)
+	GetBucketLocation(ctx context.Context, in *GetBucketLocationInput) (*GetBucketLocationOutput, error)
+	GetBucketNotificationConfiguration(ctx context.Context, in *GetBucketNotificationConfigurationInput) (*GetBucketNotificationConfigurationOutput, error)
+	GetBucketOwnershipControls(ctx context.Context, in *GetBucketOwnershipControlsInput) (*GetBucketOwnershipControlsOutput, error)
+	GetBucketPolicy(ctx context.Context, in *GetBucketPolicyInput) (*GetBucketPolicyOutput, error)
+	GetBucketTagging(ctx context.Context, in *GetBucketTaggingInput) (*GetBucketTaggingOutput, error)
+	GetBucketVersioning(ctx context.Context, in *GetBucketVersioningInput) (*GetBucketVersioningOutput, error)
+	GetObject(ctx context.Context, in *GetObjectInput) (*GetObjectOutput, error)
+	GetObjectAcl(ctx context.Context, in *GetObjectAclInput) (*GetObjectAclOutput, error)
+	GetObjectTagging(ctx context.Context, in *GetObjectTaggingInput) (*GetObjectTaggingOutput, error)
+	HeadBucket(ctx context.Context, in *HeadBucketInput) (*HeadBucketOutput, error)
+	HeadObject(ctx context.Context, in *HeadObjectInput) (*HeadObjectOutput, error)
+	ListBuckets(ctx context.Context, in *ListBucketsInput) (*ListBucketsOutput, error)
+	ListMultipartUploads(ctx context.Context, in *ListMultipartUploadsInput) (*ListMultipartUploadsOutput, error)
+	ListObjectVersions(ctx context.Context, in *ListObjectVersionsInput) (*ListObjectVersionsOutput, error)
+	ListObjects(ctx context.Context, in *ListObjectsInput) (*ListObjectsOutput, error)
+	ListObjectsV2(ctx context.Context, in *ListObjectsV2Input) (*ListObjectsV2Output, error)
+	ListParts(ctx context.Context, in *ListPartsInput) (*ListPartsOutput, error)
+	PutBucketAcl(ctx context.Context, in *PutBucketAclInput) (*PutBucketAclOutput, error)
+	PutBucketEncryption(ctx context.Context, in *PutBucketEncryptionInput) (*PutBucketEncryptionOutput, error)
+	PutBucketNotificationConfiguration(ctx context.Context, in *PutBucketNotificationConfigurationInput) (*PutBucketNotificationConfigurationOutput, error)
+	PutBucketOwnershipControls(ctx context.Context, in *PutBucketOwnershipControlsInput) (*PutBucketOwnershipControlsOutput, error)
+	PutBucketPolicy(ctx context.Context, in *PutBucketPolicyInput) (*PutBucketPolicyOutput, error)
+	PutBucketTagging(ctx context.Context, in *PutBucketTaggingInput) (*PutBucketTaggingOutput, error)
+	PutBucketVersioning(ctx context.Context, in *PutBucketVersioningInput) (*PutBucketVersioningOutput, error)
+	PutObject(ctx context.Context, in *PutObjectInput) (*PutObjectOutput, error)
+	PutObjectTagging(ctx context.Context, in *PutObjectTaggingInput) (*PutObjectTaggingOutput, error)
+	UploadPart(ctx context.Context, in *UploadPartInput) (*UploadPartOutput, error)
+	UploadPartCopy(ctx context.Context, in *UploadPartCopyInput) (*UploadPartCopyOutput, error)
+}
 
 // loadAPI loads the embedded model once.
 var loadAPI = sync.OnceValue(func() *awsapi.Service {
-	svc, err := awsapi.Load("s3", modelJSON, map[string]awsapi.OpTypes{})
+	svc, err := awsapi.Load("s3", modelJSON, map[string]awsapi.OpTypes{
+		"AbortMultipartUpload":               {Input: reflect.TypeOf(AbortMultipartUploadInput{}), Output: reflect.TypeOf(AbortMultipartUploadOutput{})},
+		"CompleteMultipartUpload":            {Input: reflect.TypeOf(CompleteMultipartUploadInput{}), Output: reflect.TypeOf(CompleteMultipartUploadOutput{})},
+		"CopyObject":                         {Input: reflect.TypeOf(CopyObjectInput{}), Output: reflect.TypeOf(CopyObjectOutput{})},
+		"CreateBucket":                       {Input: reflect.TypeOf(CreateBucketInput{}), Output: reflect.TypeOf(CreateBucketOutput{})},
+		"CreateMultipartUpload":              {Input: reflect.TypeOf(CreateMultipartUploadInput{}), Output: reflect.TypeOf(CreateMultipartUploadOutput{})},
+		"DeleteBucket":                       {Input: reflect.TypeOf(DeleteBucketInput{}), Output: reflect.TypeOf(DeleteBucketOutput{})},
+		"DeleteBucketEncryption":             {Input: reflect.TypeOf(DeleteBucketEncryptionInput{}), Output: reflect.TypeOf(DeleteBucketEncryptionOutput{})},
+		"DeleteBucketOwnershipControls":      {Input: reflect.TypeOf(DeleteBucketOwnershipControlsInput{}), Output: reflect.TypeOf(DeleteBucketOwnershipControlsOutput{})},
+		"DeleteBucketPolicy":                 {Input: reflect.TypeOf(DeleteBucketPolicyInput{}), Output: reflect.TypeOf(DeleteBucketPolicyOutput{})},
+		"DeleteBucketTagging":                {Input: reflect.TypeOf(DeleteBucketTaggingInput{}), Output: reflect.TypeOf(DeleteBucketTaggingOutput{})},
+		"DeleteObject":                       {Input: reflect.TypeOf(DeleteObjectInput{}), Output: reflect.TypeOf(DeleteObjectOutput{})},
+		"DeleteObjectTagging":                {Input: reflect.TypeOf(DeleteObjectTaggingInput{}), Output: reflect.TypeOf(DeleteObjectTaggingOutput{})},
+		"DeleteObjects":                      {Input: reflect.TypeOf(DeleteObjectsInput{}), Output: reflect.TypeOf(DeleteObjectsOutput{})},
+		"GetBucketAcl":                       {Input: reflect.TypeOf(GetBucketAclInput{}), Output: reflect.TypeOf(GetBucketAclOutput{})},
+		"GetBucketEncryption":                {Input: reflect.TypeOf(GetBucketEncryptionInput{}), Output: reflect.TypeOf(GetBucketEncryptionOutput{})},
+		"GetBucketLocation":                  {Input: reflect.TypeOf(GetBucketLocationInput{}), Output: reflect.TypeOf(GetBucketLocationOutput{})},
+		"GetBucketNotificationConfiguration": {Input: reflect.TypeOf(GetBucketNotificationConfigurationInput{}), Output: reflect.TypeOf(GetBucketNotificationConfigurationOutput{})},
+		"GetBucketOwnershipControls":         {Input: reflect.TypeOf(GetBucketOwnershipControlsInput{}), Output: reflect.TypeOf(GetBucketOwnershipControlsOutput{})},
+		"GetBucketPolicy":                    {Input: reflect.TypeOf(GetBucketPolicyInput{}), Output: reflect.TypeOf(GetBucketPolicyOutput{})},
+		"GetBucketTagging":                   {Input: reflect.TypeOf(GetBucketTaggingInput{}), Output: reflect.TypeOf(GetBucketTaggingOutput{})},
+		"GetBucketVersioning":                {Input: reflect.TypeOf(GetBucketVersioningInput{}), Output: reflect.TypeOf(GetBucketVersioningOutput{})},
+		"GetObject":                          {Input: reflect.TypeOf(GetObjectInput{}), Output: reflect.TypeOf(GetObjectOutput{})},
+		"GetObjectAcl":                       {Input: reflect.TypeOf(GetObjectAclInput{}), Output: reflect.TypeOf(GetObjectAclOutput{})},
+		"GetObjectTagging":                   {Input: reflect.TypeOf(GetObjectTaggingInput{}), Output: reflect.TypeOf(GetObjectTaggingOutput{})},
+		"HeadBucket":                         {Input: reflect.TypeOf(HeadBucketInput{}), Output: reflect.TypeOf(HeadBucketOutput{})},
+		"HeadObject":                         {Input: reflect.TypeOf(HeadObjectInput{}), Output: reflect.TypeOf(HeadObjectOutput{})},
+		"ListBuckets":                        {Input: reflect.TypeOf(ListBucketsInput{}), Output: reflect.TypeOf(ListBucketsOutput{})},
+		"ListMultipartUploads":               {Input: reflect.TypeOf(ListMultipartUploadsInput{}), Output: reflect.TypeOf(ListMultipartUploadsOutput{})},
+		"ListObjectVersions":                 {Input: reflect.TypeOf(ListObjectVersionsInput{}), Output: reflect.TypeOf(ListObjectVersionsOutput{})},
+		"ListObjects":                        {Input: reflect.TypeOf(ListObjectsInput{}), Output: reflect.TypeOf(ListObjectsOutput{})},
+		"ListObjectsV2":                      {Input: reflect.TypeOf(ListObjectsV2Input{}), Output: reflect.TypeOf(ListObjectsV2Output{})},
+		"ListParts":                          {Input: reflect.TypeOf(ListPartsInput{}), Output: reflect.TypeOf(ListPartsOutput{})},
+		"PutBucketAcl":                       {Input: reflect.TypeOf(PutBucketAclInput{}), Output: reflect.TypeOf(PutBucketAclOutput{})},
+		"PutBucketEncryption":                {Input: reflect.TypeOf(PutBucketEncryptionInput{}), Output: reflect.TypeOf(PutBucketEncryptionOutput{})},
+		"PutBucketNotificationConfiguration": {Input: reflect.TypeOf(PutBucketNotificationConfigurationInput{}), Output: reflect.TypeOf(PutBucketNotificationConfigurationOutput{})},
+		"PutBucketOwnershipControls":         {Input: reflect.TypeOf(PutBucketOwnershipControlsInput{}), Output: reflect.TypeOf(PutBucketOwnershipControlsOutput{})},
+		"PutBucketPolicy":                    {Input: reflect.TypeOf(PutBucketPolicyInput{}), Output: reflect.TypeOf(PutBucketPolicyOutput{})},
+		"PutBucketTagging":                   {Input: reflect.TypeOf(PutBucketTaggingInput{}), Output: reflect.TypeOf(PutBucketTaggingOutput{})},
+		"PutBucketVersioning":                {Input: reflect.TypeOf(PutBucketVersioningInput{}), Output: reflect.TypeOf(PutBucketVersioningOutput{})},
+		"PutObject":                          {Input: reflect.TypeOf(PutObjectInput{}), Output: reflect.TypeOf(PutObjectOutput{})},
+		"PutObjectTagging":                   {Input: reflect.TypeOf(PutObjectTaggingInput{}), Output: reflect.TypeOf(PutObjectTaggingOutput{})},
+		"UploadPart":                         {Input: reflect.TypeOf(UploadPartInput{}), Output: reflect.TypeOf(UploadPartOutput{})},
+		"UploadPartCopy":                     {Input: reflect.TypeOf(UploadPartCopyInput{}), Output: reflect.TypeOf(UploadPartCopyOutput{})},
+	})
 	if err != nil {
 		panic(err)
 	}
@@ -30,5 +123,1531 @@ func API() *awsapi.Service { return loadAPI() }
 
 // Bind returns the awsapi handlers of h, keyed by operation name.
 func Bind(h Handler) map[string]awsapi.Handler {
-	return map[string]awsapi.Handler{}
+	return map[string]awsapi.Handler{
+		"AbortMultipartUpload": bind("AbortMultipartUpload", func(ctx context.Context, in *AbortMultipartUploadInput) (*AbortMultipartUploadOutput, error) {
+			return h.AbortMultipartUpload(ctx, in)
+		}),
+		"CompleteMultipartUpload": bind("CompleteMultipartUpload", func(ctx context.Context, in *CompleteMultipartUploadInput) (*CompleteMultipartUploadOutput, error) {
+			return h.CompleteMultipartUpload(ctx, in)
+		}),
+		"CopyObject": bind("CopyObject", func(ctx context.Context, in *CopyObjectInput) (*CopyObjectOutput, error) {
+			return h.CopyObject(ctx, in)
+		}),
+		"CreateBucket": bind("CreateBucket", func(ctx context.Context, in *CreateBucketInput) (*CreateBucketOutput, error) {
+			return h.CreateBucket(ctx, in)
+		}),
+		"CreateMultipartUpload": bind("CreateMultipartUpload", func(ctx context.Context, in *CreateMultipartUploadInput) (*CreateMultipartUploadOutput, error) {
+			return h.CreateMultipartUpload(ctx, in)
+		}),
+		"DeleteBucket": bind("DeleteBucket", func(ctx context.Context, in *DeleteBucketInput) (*DeleteBucketOutput, error) {
+			return h.DeleteBucket(ctx, in)
+		}),
+		"DeleteBucketEncryption": bind("DeleteBucketEncryption", func(ctx context.Context, in *DeleteBucketEncryptionInput) (*DeleteBucketEncryptionOutput, error) {
+			return h.DeleteBucketEncryption(ctx, in)
+		}),
+		"DeleteBucketOwnershipControls": bind("DeleteBucketOwnershipControls", func(ctx context.Context, in *DeleteBucketOwnershipControlsInput) (*DeleteBucketOwnershipControlsOutput, error) {
+			return h.DeleteBucketOwnershipControls(ctx, in)
+		}),
+		"DeleteBucketPolicy": bind("DeleteBucketPolicy", func(ctx context.Context, in *DeleteBucketPolicyInput) (*DeleteBucketPolicyOutput, error) {
+			return h.DeleteBucketPolicy(ctx, in)
+		}),
+		"DeleteBucketTagging": bind("DeleteBucketTagging", func(ctx context.Context, in *DeleteBucketTaggingInput) (*DeleteBucketTaggingOutput, error) {
+			return h.DeleteBucketTagging(ctx, in)
+		}),
+		"DeleteObject": bind("DeleteObject", func(ctx context.Context, in *DeleteObjectInput) (*DeleteObjectOutput, error) {
+			return h.DeleteObject(ctx, in)
+		}),
+		"DeleteObjectTagging": bind("DeleteObjectTagging", func(ctx context.Context, in *DeleteObjectTaggingInput) (*DeleteObjectTaggingOutput, error) {
+			return h.DeleteObjectTagging(ctx, in)
+		}),
+		"DeleteObjects": bind("DeleteObjects", func(ctx context.Context, in *DeleteObjectsInput) (*DeleteObjectsOutput, error) {
+			return h.DeleteObjects(ctx, in)
+		}),
+		"GetBucketAcl": bind("GetBucketAcl", func(ctx context.Context, in *GetBucketAclInput) (*GetBucketAclOutput, error) {
+			return h.GetBucketAcl(ctx, in)
+		}),
+		"GetBucketEncryption": bind("GetBucketEncryption", func(ctx context.Context, in *GetBucketEncryptionInput) (*GetBucketEncryptionOutput, error) {
+			return h.GetBucketEncryption(ctx, in)
+		}),
+		"GetBucketLocation": bind("GetBucketLocation", func(ctx context.Context, in *GetBucketLocationInput) (*GetBucketLocationOutput, error) {
+			return h.GetBucketLocation(ctx, in)
+		}),
+		"GetBucketNotificationConfiguration": bind("GetBucketNotificationConfiguration", func(ctx context.Context, in *GetBucketNotificationConfigurationInput) (*GetBucketNotificationConfigurationOutput, error) {
+			return h.GetBucketNotificationConfiguration(ctx, in)
+		}),
+		"GetBucketOwnershipControls": bind("GetBucketOwnershipControls", func(ctx context.Context, in *GetBucketOwnershipControlsInput) (*GetBucketOwnershipControlsOutput, error) {
+			return h.GetBucketOwnershipControls(ctx, in)
+		}),
+		"GetBucketPolicy": bind("GetBucketPolicy", func(ctx context.Context, in *GetBucketPolicyInput) (*GetBucketPolicyOutput, error) {
+			return h.GetBucketPolicy(ctx, in)
+		}),
+		"GetBucketTagging": bind("GetBucketTagging", func(ctx context.Context, in *GetBucketTaggingInput) (*GetBucketTaggingOutput, error) {
+			return h.GetBucketTagging(ctx, in)
+		}),
+		"GetBucketVersioning": bind("GetBucketVersioning", func(ctx context.Context, in *GetBucketVersioningInput) (*GetBucketVersioningOutput, error) {
+			return h.GetBucketVersioning(ctx, in)
+		}),
+		"GetObject": bind("GetObject", func(ctx context.Context, in *GetObjectInput) (*GetObjectOutput, error) { return h.GetObject(ctx, in) }),
+		"GetObjectAcl": bind("GetObjectAcl", func(ctx context.Context, in *GetObjectAclInput) (*GetObjectAclOutput, error) {
+			return h.GetObjectAcl(ctx, in)
+		}),
+		"GetObjectTagging": bind("GetObjectTagging", func(ctx context.Context, in *GetObjectTaggingInput) (*GetObjectTaggingOutput, error) {
+			return h.GetObjectTagging(ctx, in)
+		}),
+		"HeadBucket": bind("HeadBucket", func(ctx context.Context, in *HeadBucketInput) (*HeadBucketOutput, error) {
+			return h.HeadBucket(ctx, in)
+		}),
+		"HeadObject": bind("HeadObject", func(ctx context.Context, in *HeadObjectInput) (*HeadObjectOutput, error) {
+			return h.HeadObject(ctx, in)
+		}),
+		"ListBuckets": bind("ListBuckets", func(ctx context.Context, in *ListBucketsInput) (*ListBucketsOutput, error) {
+			return h.ListBuckets(ctx, in)
+		}),
+		"ListMultipartUploads": bind("ListMultipartUploads", func(ctx context.Context, in *ListMultipartUploadsInput) (*ListMultipartUploadsOutput, error) {
+			return h.ListMultipartUploads(ctx, in)
+		}),
+		"ListObjectVersions": bind("ListObjectVersions", func(ctx context.Context, in *ListObjectVersionsInput) (*ListObjectVersionsOutput, error) {
+			return h.ListObjectVersions(ctx, in)
+		}),
+		"ListObjects": bind("ListObjects", func(ctx context.Context, in *ListObjectsInput) (*ListObjectsOutput, error) {
+			return h.ListObjects(ctx, in)
+		}),
+		"ListObjectsV2": bind("ListObjectsV2", func(ctx context.Context, in *ListObjectsV2Input) (*ListObjectsV2Output, error) {
+			return h.ListObjectsV2(ctx, in)
+		}),
+		"ListParts": bind("ListParts", func(ctx context.Context, in *ListPartsInput) (*ListPartsOutput, error) { return h.ListParts(ctx, in) }),
+		"PutBucketAcl": bind("PutBucketAcl", func(ctx context.Context, in *PutBucketAclInput) (*PutBucketAclOutput, error) {
+			return h.PutBucketAcl(ctx, in)
+		}),
+		"PutBucketEncryption": bind("PutBucketEncryption", func(ctx context.Context, in *PutBucketEncryptionInput) (*PutBucketEncryptionOutput, error) {
+			return h.PutBucketEncryption(ctx, in)
+		}),
+		"PutBucketNotificationConfiguration": bind("PutBucketNotificationConfiguration", func(ctx context.Context, in *PutBucketNotificationConfigurationInput) (*PutBucketNotificationConfigurationOutput, error) {
+			return h.PutBucketNotificationConfiguration(ctx, in)
+		}),
+		"PutBucketOwnershipControls": bind("PutBucketOwnershipControls", func(ctx context.Context, in *PutBucketOwnershipControlsInput) (*PutBucketOwnershipControlsOutput, error) {
+			return h.PutBucketOwnershipControls(ctx, in)
+		}),
+		"PutBucketPolicy": bind("PutBucketPolicy", func(ctx context.Context, in *PutBucketPolicyInput) (*PutBucketPolicyOutput, error) {
+			return h.PutBucketPolicy(ctx, in)
+		}),
+		"PutBucketTagging": bind("PutBucketTagging", func(ctx context.Context, in *PutBucketTaggingInput) (*PutBucketTaggingOutput, error) {
+			return h.PutBucketTagging(ctx, in)
+		}),
+		"PutBucketVersioning": bind("PutBucketVersioning", func(ctx context.Context, in *PutBucketVersioningInput) (*PutBucketVersioningOutput, error) {
+			return h.PutBucketVersioning(ctx, in)
+		}),
+		"PutObject": bind("PutObject", func(ctx context.Context, in *PutObjectInput) (*PutObjectOutput, error) { return h.PutObject(ctx, in) }),
+		"PutObjectTagging": bind("PutObjectTagging", func(ctx context.Context, in *PutObjectTaggingInput) (*PutObjectTaggingOutput, error) {
+			return h.PutObjectTagging(ctx, in)
+		}),
+		"UploadPart": bind("UploadPart", func(ctx context.Context, in *UploadPartInput) (*UploadPartOutput, error) {
+			return h.UploadPart(ctx, in)
+		}),
+		"UploadPartCopy": bind("UploadPartCopy", func(ctx context.Context, in *UploadPartCopyInput) (*UploadPartCopyOutput, error) {
+			return h.UploadPartCopy(ctx, in)
+		}),
+	}
+}
+
+// bind adapts a typed operation method to an awsapi.Handler. A nil output with a
+// nil error becomes an empty output, never a typed nil inside an interface.
+func bind[I, O any](op string, f func(context.Context, *I) (*O, error)) awsapi.Handler {
+	return func(ctx context.Context, in any) (any, error) {
+		typed, ok := in.(*I)
+		if !ok {
+			return nil, fmt.Errorf("s3api: %s: input is %T, want %T", op, in, typed)
+		}
+		out, err := f(ctx, typed)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = new(O)
+		}
+		return out, nil
+	}
+}
+
+// AbortMultipartUploadInput is the input of the AbortMultipartUpload operation (shape AbortMultipartUploadRequest).
+type AbortMultipartUploadInput struct {
+	Bucket               *string    `aws:"Bucket"`
+	Key                  *string    `aws:"Key"`
+	UploadId             *string    `aws:"UploadId"`
+	RequestPayer         *string    `aws:"RequestPayer"`
+	ExpectedBucketOwner  *string    `aws:"ExpectedBucketOwner"`
+	IfMatchInitiatedTime *time.Time `aws:"IfMatchInitiatedTime"`
+}
+
+// AbortMultipartUploadOutput is the output of the AbortMultipartUpload operation (shape AbortMultipartUploadOutput).
+type AbortMultipartUploadOutput struct {
+	RequestCharged *string `aws:"RequestCharged"`
+}
+
+// CompleteMultipartUploadInput is the input of the CompleteMultipartUpload operation (shape CompleteMultipartUploadRequest).
+type CompleteMultipartUploadInput struct {
+	Bucket               *string                   `aws:"Bucket"`
+	Key                  *string                   `aws:"Key"`
+	MultipartUpload      *CompletedMultipartUpload `aws:"MultipartUpload"`
+	UploadId             *string                   `aws:"UploadId"`
+	ChecksumCRC32        *string                   `aws:"ChecksumCRC32"`
+	ChecksumCRC32C       *string                   `aws:"ChecksumCRC32C"`
+	ChecksumCRC64NVME    *string                   `aws:"ChecksumCRC64NVME"`
+	ChecksumSHA1         *string                   `aws:"ChecksumSHA1"`
+	ChecksumSHA256       *string                   `aws:"ChecksumSHA256"`
+	ChecksumSHA512       *string                   `aws:"ChecksumSHA512"`
+	ChecksumMD5          *string                   `aws:"ChecksumMD5"`
+	ChecksumXXHASH64     *string                   `aws:"ChecksumXXHASH64"`
+	ChecksumXXHASH3      *string                   `aws:"ChecksumXXHASH3"`
+	ChecksumXXHASH128    *string                   `aws:"ChecksumXXHASH128"`
+	ChecksumType         *string                   `aws:"ChecksumType"`
+	MpuObjectSize        *int64                    `aws:"MpuObjectSize"`
+	RequestPayer         *string                   `aws:"RequestPayer"`
+	ExpectedBucketOwner  *string                   `aws:"ExpectedBucketOwner"`
+	IfMatch              *string                   `aws:"IfMatch"`
+	IfNoneMatch          *string                   `aws:"IfNoneMatch"`
+	SSECustomerAlgorithm *string                   `aws:"SSECustomerAlgorithm"`
+	SSECustomerKey       *string                   `aws:"SSECustomerKey"`
+	SSECustomerKeyMD5    *string                   `aws:"SSECustomerKeyMD5"`
+}
+
+// CompleteMultipartUploadOutput is the output of the CompleteMultipartUpload operation (shape CompleteMultipartUploadOutput).
+type CompleteMultipartUploadOutput struct {
+	Location             *string `aws:"Location"`
+	Bucket               *string `aws:"Bucket"`
+	Key                  *string `aws:"Key"`
+	Expiration           *string `aws:"Expiration"`
+	ETag                 *string `aws:"ETag"`
+	ChecksumCRC32        *string `aws:"ChecksumCRC32"`
+	ChecksumCRC32C       *string `aws:"ChecksumCRC32C"`
+	ChecksumCRC64NVME    *string `aws:"ChecksumCRC64NVME"`
+	ChecksumSHA1         *string `aws:"ChecksumSHA1"`
+	ChecksumSHA256       *string `aws:"ChecksumSHA256"`
+	ChecksumSHA512       *string `aws:"ChecksumSHA512"`
+	ChecksumMD5          *string `aws:"ChecksumMD5"`
+	ChecksumXXHASH64     *string `aws:"ChecksumXXHASH64"`
+	ChecksumXXHASH3      *string `aws:"ChecksumXXHASH3"`
+	ChecksumXXHASH128    *string `aws:"ChecksumXXHASH128"`
+	ChecksumType         *string `aws:"ChecksumType"`
+	ServerSideEncryption *string `aws:"ServerSideEncryption"`
+	VersionId            *string `aws:"VersionId"`
+	SSEKMSKeyId          *string `aws:"SSEKMSKeyId"`
+	BucketKeyEnabled     *bool   `aws:"BucketKeyEnabled"`
+	RequestCharged       *string `aws:"RequestCharged"`
+}
+
+// CopyObjectInput is the input of the CopyObject operation (shape CopyObjectRequest).
+type CopyObjectInput struct {
+	ACL                            *string           `aws:"ACL"`
+	Bucket                         *string           `aws:"Bucket"`
+	CacheControl                   *string           `aws:"CacheControl"`
+	ChecksumAlgorithm              *string           `aws:"ChecksumAlgorithm"`
+	ContentDisposition             *string           `aws:"ContentDisposition"`
+	ContentEncoding                *string           `aws:"ContentEncoding"`
+	ContentLanguage                *string           `aws:"ContentLanguage"`
+	ContentType                    *string           `aws:"ContentType"`
+	CopySource                     *string           `aws:"CopySource"`
+	CopySourceIfMatch              *string           `aws:"CopySourceIfMatch"`
+	CopySourceIfModifiedSince      *time.Time        `aws:"CopySourceIfModifiedSince"`
+	CopySourceIfNoneMatch          *string           `aws:"CopySourceIfNoneMatch"`
+	CopySourceIfUnmodifiedSince    *time.Time        `aws:"CopySourceIfUnmodifiedSince"`
+	Expires                        *string           `aws:"Expires"`
+	GrantFullControl               *string           `aws:"GrantFullControl"`
+	GrantRead                      *string           `aws:"GrantRead"`
+	GrantReadACP                   *string           `aws:"GrantReadACP"`
+	GrantWriteACP                  *string           `aws:"GrantWriteACP"`
+	IfMatch                        *string           `aws:"IfMatch"`
+	IfNoneMatch                    *string           `aws:"IfNoneMatch"`
+	Key                            *string           `aws:"Key"`
+	Metadata                       map[string]string `aws:"Metadata"`
+	MetadataDirective              *string           `aws:"MetadataDirective"`
+	TaggingDirective               *string           `aws:"TaggingDirective"`
+	ServerSideEncryption           *string           `aws:"ServerSideEncryption"`
+	StorageClass                   *string           `aws:"StorageClass"`
+	WebsiteRedirectLocation        *string           `aws:"WebsiteRedirectLocation"`
+	SSECustomerAlgorithm           *string           `aws:"SSECustomerAlgorithm"`
+	SSECustomerKey                 *string           `aws:"SSECustomerKey"`
+	SSECustomerKeyMD5              *string           `aws:"SSECustomerKeyMD5"`
+	SSEKMSKeyId                    *string           `aws:"SSEKMSKeyId"`
+	SSEKMSEncryptionContext        *string           `aws:"SSEKMSEncryptionContext"`
+	BucketKeyEnabled               *bool             `aws:"BucketKeyEnabled"`
+	CopySourceSSECustomerAlgorithm *string           `aws:"CopySourceSSECustomerAlgorithm"`
+	CopySourceSSECustomerKey       *string           `aws:"CopySourceSSECustomerKey"`
+	CopySourceSSECustomerKeyMD5    *string           `aws:"CopySourceSSECustomerKeyMD5"`
+	RequestPayer                   *string           `aws:"RequestPayer"`
+	Tagging                        *string           `aws:"Tagging"`
+	ObjectLockMode                 *string           `aws:"ObjectLockMode"`
+	ObjectLockRetainUntilDate      *time.Time        `aws:"ObjectLockRetainUntilDate"`
+	ObjectLockLegalHoldStatus      *string           `aws:"ObjectLockLegalHoldStatus"`
+	ExpectedBucketOwner            *string           `aws:"ExpectedBucketOwner"`
+	ExpectedSourceBucketOwner      *string           `aws:"ExpectedSourceBucketOwner"`
+}
+
+// CopyObjectOutput is the output of the CopyObject operation (shape CopyObjectOutput).
+type CopyObjectOutput struct {
+	CopyObjectResult        *CopyObjectResult `aws:"CopyObjectResult"`
+	Expiration              *string           `aws:"Expiration"`
+	CopySourceVersionId     *string           `aws:"CopySourceVersionId"`
+	VersionId               *string           `aws:"VersionId"`
+	ServerSideEncryption    *string           `aws:"ServerSideEncryption"`
+	SSECustomerAlgorithm    *string           `aws:"SSECustomerAlgorithm"`
+	SSECustomerKeyMD5       *string           `aws:"SSECustomerKeyMD5"`
+	SSEKMSKeyId             *string           `aws:"SSEKMSKeyId"`
+	SSEKMSEncryptionContext *string           `aws:"SSEKMSEncryptionContext"`
+	BucketKeyEnabled        *bool             `aws:"BucketKeyEnabled"`
+	RequestCharged          *string           `aws:"RequestCharged"`
+}
+
+// CreateBucketInput is the input of the CreateBucket operation (shape CreateBucketRequest).
+type CreateBucketInput struct {
+	ACL                        *string                    `aws:"ACL"`
+	Bucket                     *string                    `aws:"Bucket"`
+	CreateBucketConfiguration  *CreateBucketConfiguration `aws:"CreateBucketConfiguration"`
+	GrantFullControl           *string                    `aws:"GrantFullControl"`
+	GrantRead                  *string                    `aws:"GrantRead"`
+	GrantReadACP               *string                    `aws:"GrantReadACP"`
+	GrantWrite                 *string                    `aws:"GrantWrite"`
+	GrantWriteACP              *string                    `aws:"GrantWriteACP"`
+	ObjectLockEnabledForBucket *bool                      `aws:"ObjectLockEnabledForBucket"`
+	ObjectOwnership            *string                    `aws:"ObjectOwnership"`
+	BucketNamespace            *string                    `aws:"BucketNamespace"`
+}
+
+// CreateBucketOutput is the output of the CreateBucket operation (shape CreateBucketOutput).
+type CreateBucketOutput struct {
+	Location  *string `aws:"Location"`
+	BucketArn *string `aws:"BucketArn"`
+}
+
+// CreateMultipartUploadInput is the input of the CreateMultipartUpload operation (shape CreateMultipartUploadRequest).
+type CreateMultipartUploadInput struct {
+	ACL                       *string           `aws:"ACL"`
+	Bucket                    *string           `aws:"Bucket"`
+	CacheControl              *string           `aws:"CacheControl"`
+	ContentDisposition        *string           `aws:"ContentDisposition"`
+	ContentEncoding           *string           `aws:"ContentEncoding"`
+	ContentLanguage           *string           `aws:"ContentLanguage"`
+	ContentType               *string           `aws:"ContentType"`
+	Expires                   *string           `aws:"Expires"`
+	GrantFullControl          *string           `aws:"GrantFullControl"`
+	GrantRead                 *string           `aws:"GrantRead"`
+	GrantReadACP              *string           `aws:"GrantReadACP"`
+	GrantWriteACP             *string           `aws:"GrantWriteACP"`
+	Key                       *string           `aws:"Key"`
+	Metadata                  map[string]string `aws:"Metadata"`
+	ServerSideEncryption      *string           `aws:"ServerSideEncryption"`
+	StorageClass              *string           `aws:"StorageClass"`
+	WebsiteRedirectLocation   *string           `aws:"WebsiteRedirectLocation"`
+	SSECustomerAlgorithm      *string           `aws:"SSECustomerAlgorithm"`
+	SSECustomerKey            *string           `aws:"SSECustomerKey"`
+	SSECustomerKeyMD5         *string           `aws:"SSECustomerKeyMD5"`
+	SSEKMSKeyId               *string           `aws:"SSEKMSKeyId"`
+	SSEKMSEncryptionContext   *string           `aws:"SSEKMSEncryptionContext"`
+	BucketKeyEnabled          *bool             `aws:"BucketKeyEnabled"`
+	RequestPayer              *string           `aws:"RequestPayer"`
+	Tagging                   *string           `aws:"Tagging"`
+	ObjectLockMode            *string           `aws:"ObjectLockMode"`
+	ObjectLockRetainUntilDate *time.Time        `aws:"ObjectLockRetainUntilDate"`
+	ObjectLockLegalHoldStatus *string           `aws:"ObjectLockLegalHoldStatus"`
+	ExpectedBucketOwner       *string           `aws:"ExpectedBucketOwner"`
+	ChecksumAlgorithm         *string           `aws:"ChecksumAlgorithm"`
+	ChecksumType              *string           `aws:"ChecksumType"`
+}
+
+// CreateMultipartUploadOutput is the output of the CreateMultipartUpload operation (shape CreateMultipartUploadOutput).
+type CreateMultipartUploadOutput struct {
+	AbortDate               *time.Time `aws:"AbortDate"`
+	AbortRuleId             *string    `aws:"AbortRuleId"`
+	Bucket                  *string    `aws:"Bucket"`
+	Key                     *string    `aws:"Key"`
+	UploadId                *string    `aws:"UploadId"`
+	ServerSideEncryption    *string    `aws:"ServerSideEncryption"`
+	SSECustomerAlgorithm    *string    `aws:"SSECustomerAlgorithm"`
+	SSECustomerKeyMD5       *string    `aws:"SSECustomerKeyMD5"`
+	SSEKMSKeyId             *string    `aws:"SSEKMSKeyId"`
+	SSEKMSEncryptionContext *string    `aws:"SSEKMSEncryptionContext"`
+	BucketKeyEnabled        *bool      `aws:"BucketKeyEnabled"`
+	RequestCharged          *string    `aws:"RequestCharged"`
+	ChecksumAlgorithm       *string    `aws:"ChecksumAlgorithm"`
+	ChecksumType            *string    `aws:"ChecksumType"`
+}
+
+// DeleteBucketInput is the input of the DeleteBucket operation (shape DeleteBucketRequest).
+type DeleteBucketInput struct {
+	Bucket              *string `aws:"Bucket"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// DeleteBucketOutput is the output of the DeleteBucket operation, which the model leaves empty.
+type DeleteBucketOutput struct{}
+
+// DeleteBucketEncryptionInput is the input of the DeleteBucketEncryption operation (shape DeleteBucketEncryptionRequest).
+type DeleteBucketEncryptionInput struct {
+	Bucket              *string `aws:"Bucket"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// DeleteBucketEncryptionOutput is the output of the DeleteBucketEncryption operation, which the model leaves empty.
+type DeleteBucketEncryptionOutput struct{}
+
+// DeleteBucketOwnershipControlsInput is the input of the DeleteBucketOwnershipControls operation (shape DeleteBucketOwnershipControlsRequest).
+type DeleteBucketOwnershipControlsInput struct {
+	Bucket              *string `aws:"Bucket"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// DeleteBucketOwnershipControlsOutput is the output of the DeleteBucketOwnershipControls operation, which the model leaves empty.
+type DeleteBucketOwnershipControlsOutput struct{}
+
+// DeleteBucketPolicyInput is the input of the DeleteBucketPolicy operation (shape DeleteBucketPolicyRequest).
+type DeleteBucketPolicyInput struct {
+	Bucket              *string `aws:"Bucket"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// DeleteBucketPolicyOutput is the output of the DeleteBucketPolicy operation, which the model leaves empty.
+type DeleteBucketPolicyOutput struct{}
+
+// DeleteBucketTaggingInput is the input of the DeleteBucketTagging operation (shape DeleteBucketTaggingRequest).
+type DeleteBucketTaggingInput struct {
+	Bucket              *string `aws:"Bucket"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// DeleteBucketTaggingOutput is the output of the DeleteBucketTagging operation, which the model leaves empty.
+type DeleteBucketTaggingOutput struct{}
+
+// DeleteObjectInput is the input of the DeleteObject operation (shape DeleteObjectRequest).
+type DeleteObjectInput struct {
+	Bucket                    *string    `aws:"Bucket"`
+	Key                       *string    `aws:"Key"`
+	MFA                       *string    `aws:"MFA"`
+	VersionId                 *string    `aws:"VersionId"`
+	RequestPayer              *string    `aws:"RequestPayer"`
+	BypassGovernanceRetention *bool      `aws:"BypassGovernanceRetention"`
+	ExpectedBucketOwner       *string    `aws:"ExpectedBucketOwner"`
+	IfMatch                   *string    `aws:"IfMatch"`
+	IfMatchLastModifiedTime   *time.Time `aws:"IfMatchLastModifiedTime"`
+	IfMatchSize               *int64     `aws:"IfMatchSize"`
+}
+
+// DeleteObjectOutput is the output of the DeleteObject operation (shape DeleteObjectOutput).
+type DeleteObjectOutput struct {
+	DeleteMarker   *bool   `aws:"DeleteMarker"`
+	VersionId      *string `aws:"VersionId"`
+	RequestCharged *string `aws:"RequestCharged"`
+}
+
+// DeleteObjectTaggingInput is the input of the DeleteObjectTagging operation (shape DeleteObjectTaggingRequest).
+type DeleteObjectTaggingInput struct {
+	Bucket              *string `aws:"Bucket"`
+	Key                 *string `aws:"Key"`
+	VersionId           *string `aws:"VersionId"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// DeleteObjectTaggingOutput is the output of the DeleteObjectTagging operation (shape DeleteObjectTaggingOutput).
+type DeleteObjectTaggingOutput struct {
+	VersionId *string `aws:"VersionId"`
+}
+
+// DeleteObjectsInput is the input of the DeleteObjects operation (shape DeleteObjectsRequest).
+type DeleteObjectsInput struct {
+	Bucket                    *string `aws:"Bucket"`
+	Delete                    *Delete `aws:"Delete"`
+	MFA                       *string `aws:"MFA"`
+	RequestPayer              *string `aws:"RequestPayer"`
+	BypassGovernanceRetention *bool   `aws:"BypassGovernanceRetention"`
+	ExpectedBucketOwner       *string `aws:"ExpectedBucketOwner"`
+	ChecksumAlgorithm         *string `aws:"ChecksumAlgorithm"`
+}
+
+// DeleteObjectsOutput is the output of the DeleteObjects operation (shape DeleteObjectsOutput).
+type DeleteObjectsOutput struct {
+	Deleted        []DeletedObject `aws:"Deleted"`
+	RequestCharged *string         `aws:"RequestCharged"`
+	Errors         []Error         `aws:"Errors"`
+}
+
+// GetBucketAclInput is the input of the GetBucketAcl operation (shape GetBucketAclRequest).
+type GetBucketAclInput struct {
+	Bucket              *string `aws:"Bucket"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// GetBucketAclOutput is the output of the GetBucketAcl operation (shape GetBucketAclOutput).
+type GetBucketAclOutput struct {
+	Owner  *Owner  `aws:"Owner"`
+	Grants []Grant `aws:"Grants"`
+}
+
+// GetBucketEncryptionInput is the input of the GetBucketEncryption operation (shape GetBucketEncryptionRequest).
+type GetBucketEncryptionInput struct {
+	Bucket              *string `aws:"Bucket"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// GetBucketEncryptionOutput is the output of the GetBucketEncryption operation (shape GetBucketEncryptionOutput).
+type GetBucketEncryptionOutput struct {
+	ServerSideEncryptionConfiguration *ServerSideEncryptionConfiguration `aws:"ServerSideEncryptionConfiguration"`
+}
+
+// GetBucketLocationInput is the input of the GetBucketLocation operation (shape GetBucketLocationRequest).
+type GetBucketLocationInput struct {
+	Bucket              *string `aws:"Bucket"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// GetBucketLocationOutput is the output of the GetBucketLocation operation (shape GetBucketLocationOutput).
+type GetBucketLocationOutput struct {
+	LocationConstraint *string `aws:"LocationConstraint"`
+}
+
+// GetBucketNotificationConfigurationInput is the input of the GetBucketNotificationConfiguration operation (shape GetBucketNotificationConfigurationRequest).
+type GetBucketNotificationConfigurationInput struct {
+	Bucket              *string `aws:"Bucket"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// GetBucketNotificationConfigurationOutput is the output of the GetBucketNotificationConfiguration operation (shape NotificationConfiguration).
+type GetBucketNotificationConfigurationOutput struct {
+	TopicConfigurations          []TopicConfiguration          `aws:"TopicConfigurations"`
+	QueueConfigurations          []QueueConfiguration          `aws:"QueueConfigurations"`
+	LambdaFunctionConfigurations []LambdaFunctionConfiguration `aws:"LambdaFunctionConfigurations"`
+	EventBridgeConfiguration     *EventBridgeConfiguration     `aws:"EventBridgeConfiguration"`
+}
+
+// GetBucketOwnershipControlsInput is the input of the GetBucketOwnershipControls operation (shape GetBucketOwnershipControlsRequest).
+type GetBucketOwnershipControlsInput struct {
+	Bucket              *string `aws:"Bucket"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// GetBucketOwnershipControlsOutput is the output of the GetBucketOwnershipControls operation (shape GetBucketOwnershipControlsOutput).
+type GetBucketOwnershipControlsOutput struct {
+	OwnershipControls *OwnershipControls `aws:"OwnershipControls"`
+}
+
+// GetBucketPolicyInput is the input of the GetBucketPolicy operation (shape GetBucketPolicyRequest).
+type GetBucketPolicyInput struct {
+	Bucket              *string `aws:"Bucket"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// GetBucketPolicyOutput is the output of the GetBucketPolicy operation (shape GetBucketPolicyOutput).
+type GetBucketPolicyOutput struct {
+	Policy *string `aws:"Policy"`
+}
+
+// GetBucketTaggingInput is the input of the GetBucketTagging operation (shape GetBucketTaggingRequest).
+type GetBucketTaggingInput struct {
+	Bucket              *string `aws:"Bucket"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// GetBucketTaggingOutput is the output of the GetBucketTagging operation (shape GetBucketTaggingOutput).
+type GetBucketTaggingOutput struct {
+	TagSet []Tag `aws:"TagSet"`
+}
+
+// GetBucketVersioningInput is the input of the GetBucketVersioning operation (shape GetBucketVersioningRequest).
+type GetBucketVersioningInput struct {
+	Bucket              *string `aws:"Bucket"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// GetBucketVersioningOutput is the output of the GetBucketVersioning operation (shape GetBucketVersioningOutput).
+type GetBucketVersioningOutput struct {
+	Status    *string `aws:"Status"`
+	MFADelete *string `aws:"MFADelete"`
+}
+
+// GetObjectInput is the input of the GetObject operation (shape GetObjectRequest).
+type GetObjectInput struct {
+	Bucket                     *string    `aws:"Bucket"`
+	IfMatch                    *string    `aws:"IfMatch"`
+	IfModifiedSince            *time.Time `aws:"IfModifiedSince"`
+	IfNoneMatch                *string    `aws:"IfNoneMatch"`
+	IfUnmodifiedSince          *time.Time `aws:"IfUnmodifiedSince"`
+	Key                        *string    `aws:"Key"`
+	Range                      *string    `aws:"Range"`
+	ResponseCacheControl       *string    `aws:"ResponseCacheControl"`
+	ResponseContentDisposition *string    `aws:"ResponseContentDisposition"`
+	ResponseContentEncoding    *string    `aws:"ResponseContentEncoding"`
+	ResponseContentLanguage    *string    `aws:"ResponseContentLanguage"`
+	ResponseContentType        *string    `aws:"ResponseContentType"`
+	ResponseExpires            *time.Time `aws:"ResponseExpires"`
+	VersionId                  *string    `aws:"VersionId"`
+	SSECustomerAlgorithm       *string    `aws:"SSECustomerAlgorithm"`
+	SSECustomerKey             *string    `aws:"SSECustomerKey"`
+	SSECustomerKeyMD5          *string    `aws:"SSECustomerKeyMD5"`
+	RequestPayer               *string    `aws:"RequestPayer"`
+	PartNumber                 *int32     `aws:"PartNumber"`
+	ExpectedBucketOwner        *string    `aws:"ExpectedBucketOwner"`
+	ChecksumMode               *string    `aws:"ChecksumMode"`
+}
+
+// GetObjectOutput is the output of the GetObject operation (shape GetObjectOutput).
+type GetObjectOutput struct {
+	Body                      io.ReadCloser     `aws:"Body"`
+	DeleteMarker              *bool             `aws:"DeleteMarker"`
+	AcceptRanges              *string           `aws:"AcceptRanges"`
+	Expiration                *string           `aws:"Expiration"`
+	Restore                   *string           `aws:"Restore"`
+	LastModified              *time.Time        `aws:"LastModified"`
+	ContentLength             *int64            `aws:"ContentLength"`
+	ETag                      *string           `aws:"ETag"`
+	ChecksumCRC32             *string           `aws:"ChecksumCRC32"`
+	ChecksumCRC32C            *string           `aws:"ChecksumCRC32C"`
+	ChecksumCRC64NVME         *string           `aws:"ChecksumCRC64NVME"`
+	ChecksumSHA1              *string           `aws:"ChecksumSHA1"`
+	ChecksumSHA256            *string           `aws:"ChecksumSHA256"`
+	ChecksumSHA512            *string           `aws:"ChecksumSHA512"`
+	ChecksumMD5               *string           `aws:"ChecksumMD5"`
+	ChecksumXXHASH64          *string           `aws:"ChecksumXXHASH64"`
+	ChecksumXXHASH3           *string           `aws:"ChecksumXXHASH3"`
+	ChecksumXXHASH128         *string           `aws:"ChecksumXXHASH128"`
+	ChecksumType              *string           `aws:"ChecksumType"`
+	MissingMeta               *int32            `aws:"MissingMeta"`
+	VersionId                 *string           `aws:"VersionId"`
+	CacheControl              *string           `aws:"CacheControl"`
+	ContentDisposition        *string           `aws:"ContentDisposition"`
+	ContentEncoding           *string           `aws:"ContentEncoding"`
+	ContentLanguage           *string           `aws:"ContentLanguage"`
+	ContentRange              *string           `aws:"ContentRange"`
+	ContentType               *string           `aws:"ContentType"`
+	Expires                   *string           `aws:"Expires"`
+	WebsiteRedirectLocation   *string           `aws:"WebsiteRedirectLocation"`
+	ServerSideEncryption      *string           `aws:"ServerSideEncryption"`
+	Metadata                  map[string]string `aws:"Metadata"`
+	SSECustomerAlgorithm      *string           `aws:"SSECustomerAlgorithm"`
+	SSECustomerKeyMD5         *string           `aws:"SSECustomerKeyMD5"`
+	SSEKMSKeyId               *string           `aws:"SSEKMSKeyId"`
+	BucketKeyEnabled          *bool             `aws:"BucketKeyEnabled"`
+	StorageClass              *string           `aws:"StorageClass"`
+	RequestCharged            *string           `aws:"RequestCharged"`
+	ReplicationStatus         *string           `aws:"ReplicationStatus"`
+	PartsCount                *int32            `aws:"PartsCount"`
+	TagCount                  *int32            `aws:"TagCount"`
+	ObjectLockMode            *string           `aws:"ObjectLockMode"`
+	ObjectLockRetainUntilDate *time.Time        `aws:"ObjectLockRetainUntilDate"`
+	ObjectLockLegalHoldStatus *string           `aws:"ObjectLockLegalHoldStatus"`
+}
+
+// GetObjectAclInput is the input of the GetObjectAcl operation (shape GetObjectAclRequest).
+type GetObjectAclInput struct {
+	Bucket              *string `aws:"Bucket"`
+	Key                 *string `aws:"Key"`
+	VersionId           *string `aws:"VersionId"`
+	RequestPayer        *string `aws:"RequestPayer"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// GetObjectAclOutput is the output of the GetObjectAcl operation (shape GetObjectAclOutput).
+type GetObjectAclOutput struct {
+	Owner          *Owner  `aws:"Owner"`
+	Grants         []Grant `aws:"Grants"`
+	RequestCharged *string `aws:"RequestCharged"`
+}
+
+// GetObjectTaggingInput is the input of the GetObjectTagging operation (shape GetObjectTaggingRequest).
+type GetObjectTaggingInput struct {
+	Bucket              *string `aws:"Bucket"`
+	Key                 *string `aws:"Key"`
+	VersionId           *string `aws:"VersionId"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+	RequestPayer        *string `aws:"RequestPayer"`
+}
+
+// GetObjectTaggingOutput is the output of the GetObjectTagging operation (shape GetObjectTaggingOutput).
+type GetObjectTaggingOutput struct {
+	VersionId *string `aws:"VersionId"`
+	TagSet    []Tag   `aws:"TagSet"`
+}
+
+// HeadBucketInput is the input of the HeadBucket operation (shape HeadBucketRequest).
+type HeadBucketInput struct {
+	Bucket              *string `aws:"Bucket"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// HeadBucketOutput is the output of the HeadBucket operation (shape HeadBucketOutput).
+type HeadBucketOutput struct {
+	BucketArn          *string `aws:"BucketArn"`
+	BucketLocationType *string `aws:"BucketLocationType"`
+	BucketLocationName *string `aws:"BucketLocationName"`
+	BucketRegion       *string `aws:"BucketRegion"`
+	AccessPointAlias   *bool   `aws:"AccessPointAlias"`
+}
+
+// HeadObjectInput is the input of the HeadObject operation (shape HeadObjectRequest).
+type HeadObjectInput struct {
+	Bucket                     *string    `aws:"Bucket"`
+	IfMatch                    *string    `aws:"IfMatch"`
+	IfModifiedSince            *time.Time `aws:"IfModifiedSince"`
+	IfNoneMatch                *string    `aws:"IfNoneMatch"`
+	IfUnmodifiedSince          *time.Time `aws:"IfUnmodifiedSince"`
+	Key                        *string    `aws:"Key"`
+	Range                      *string    `aws:"Range"`
+	ResponseCacheControl       *string    `aws:"ResponseCacheControl"`
+	ResponseContentDisposition *string    `aws:"ResponseContentDisposition"`
+	ResponseContentEncoding    *string    `aws:"ResponseContentEncoding"`
+	ResponseContentLanguage    *string    `aws:"ResponseContentLanguage"`
+	ResponseContentType        *string    `aws:"ResponseContentType"`
+	ResponseExpires            *time.Time `aws:"ResponseExpires"`
+	VersionId                  *string    `aws:"VersionId"`
+	SSECustomerAlgorithm       *string    `aws:"SSECustomerAlgorithm"`
+	SSECustomerKey             *string    `aws:"SSECustomerKey"`
+	SSECustomerKeyMD5          *string    `aws:"SSECustomerKeyMD5"`
+	RequestPayer               *string    `aws:"RequestPayer"`
+	PartNumber                 *int32     `aws:"PartNumber"`
+	ExpectedBucketOwner        *string    `aws:"ExpectedBucketOwner"`
+	ChecksumMode               *string    `aws:"ChecksumMode"`
+}
+
+// HeadObjectOutput is the output of the HeadObject operation (shape HeadObjectOutput).
+type HeadObjectOutput struct {
+	DeleteMarker              *bool             `aws:"DeleteMarker"`
+	AcceptRanges              *string           `aws:"AcceptRanges"`
+	Expiration                *string           `aws:"Expiration"`
+	Restore                   *string           `aws:"Restore"`
+	ArchiveStatus             *string           `aws:"ArchiveStatus"`
+	LastModified              *time.Time        `aws:"LastModified"`
+	ContentLength             *int64            `aws:"ContentLength"`
+	ChecksumCRC32             *string           `aws:"ChecksumCRC32"`
+	ChecksumCRC32C            *string           `aws:"ChecksumCRC32C"`
+	ChecksumCRC64NVME         *string           `aws:"ChecksumCRC64NVME"`
+	ChecksumSHA1              *string           `aws:"ChecksumSHA1"`
+	ChecksumSHA256            *string           `aws:"ChecksumSHA256"`
+	ChecksumSHA512            *string           `aws:"ChecksumSHA512"`
+	ChecksumMD5               *string           `aws:"ChecksumMD5"`
+	ChecksumXXHASH64          *string           `aws:"ChecksumXXHASH64"`
+	ChecksumXXHASH3           *string           `aws:"ChecksumXXHASH3"`
+	ChecksumXXHASH128         *string           `aws:"ChecksumXXHASH128"`
+	ChecksumType              *string           `aws:"ChecksumType"`
+	ETag                      *string           `aws:"ETag"`
+	MissingMeta               *int32            `aws:"MissingMeta"`
+	VersionId                 *string           `aws:"VersionId"`
+	CacheControl              *string           `aws:"CacheControl"`
+	ContentDisposition        *string           `aws:"ContentDisposition"`
+	ContentEncoding           *string           `aws:"ContentEncoding"`
+	ContentLanguage           *string           `aws:"ContentLanguage"`
+	ContentType               *string           `aws:"ContentType"`
+	ContentRange              *string           `aws:"ContentRange"`
+	Expires                   *string           `aws:"Expires"`
+	WebsiteRedirectLocation   *string           `aws:"WebsiteRedirectLocation"`
+	ServerSideEncryption      *string           `aws:"ServerSideEncryption"`
+	Metadata                  map[string]string `aws:"Metadata"`
+	SSECustomerAlgorithm      *string           `aws:"SSECustomerAlgorithm"`
+	SSECustomerKeyMD5         *string           `aws:"SSECustomerKeyMD5"`
+	SSEKMSKeyId               *string           `aws:"SSEKMSKeyId"`
+	BucketKeyEnabled          *bool             `aws:"BucketKeyEnabled"`
+	StorageClass              *string           `aws:"StorageClass"`
+	RequestCharged            *string           `aws:"RequestCharged"`
+	ReplicationStatus         *string           `aws:"ReplicationStatus"`
+	PartsCount                *int32            `aws:"PartsCount"`
+	TagCount                  *int32            `aws:"TagCount"`
+	ObjectLockMode            *string           `aws:"ObjectLockMode"`
+	ObjectLockRetainUntilDate *time.Time        `aws:"ObjectLockRetainUntilDate"`
+	ObjectLockLegalHoldStatus *string           `aws:"ObjectLockLegalHoldStatus"`
+}
+
+// ListBucketsInput is the input of the ListBuckets operation (shape ListBucketsRequest).
+type ListBucketsInput struct {
+	MaxBuckets        *int32  `aws:"MaxBuckets"`
+	ContinuationToken *string `aws:"ContinuationToken"`
+	Prefix            *string `aws:"Prefix"`
+	BucketRegion      *string `aws:"BucketRegion"`
+}
+
+// ListBucketsOutput is the output of the ListBuckets operation (shape ListBucketsOutput).
+type ListBucketsOutput struct {
+	Buckets           []Bucket `aws:"Buckets"`
+	Owner             *Owner   `aws:"Owner"`
+	ContinuationToken *string  `aws:"ContinuationToken"`
+	Prefix            *string  `aws:"Prefix"`
+}
+
+// ListMultipartUploadsInput is the input of the ListMultipartUploads operation (shape ListMultipartUploadsRequest).
+type ListMultipartUploadsInput struct {
+	Bucket              *string `aws:"Bucket"`
+	Delimiter           *string `aws:"Delimiter"`
+	EncodingType        *string `aws:"EncodingType"`
+	KeyMarker           *string `aws:"KeyMarker"`
+	MaxUploads          *int32  `aws:"MaxUploads"`
+	Prefix              *string `aws:"Prefix"`
+	UploadIdMarker      *string `aws:"UploadIdMarker"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+	RequestPayer        *string `aws:"RequestPayer"`
+}
+
+// ListMultipartUploadsOutput is the output of the ListMultipartUploads operation (shape ListMultipartUploadsOutput).
+type ListMultipartUploadsOutput struct {
+	Bucket             *string           `aws:"Bucket"`
+	KeyMarker          *string           `aws:"KeyMarker"`
+	UploadIdMarker     *string           `aws:"UploadIdMarker"`
+	NextKeyMarker      *string           `aws:"NextKeyMarker"`
+	Prefix             *string           `aws:"Prefix"`
+	Delimiter          *string           `aws:"Delimiter"`
+	NextUploadIdMarker *string           `aws:"NextUploadIdMarker"`
+	MaxUploads         *int32            `aws:"MaxUploads"`
+	IsTruncated        *bool             `aws:"IsTruncated"`
+	Uploads            []MultipartUpload `aws:"Uploads"`
+	CommonPrefixes     []CommonPrefix    `aws:"CommonPrefixes"`
+	EncodingType       *string           `aws:"EncodingType"`
+	RequestCharged     *string           `aws:"RequestCharged"`
+}
+
+// ListObjectVersionsInput is the input of the ListObjectVersions operation (shape ListObjectVersionsRequest).
+type ListObjectVersionsInput struct {
+	Bucket                   *string  `aws:"Bucket"`
+	Delimiter                *string  `aws:"Delimiter"`
+	EncodingType             *string  `aws:"EncodingType"`
+	KeyMarker                *string  `aws:"KeyMarker"`
+	MaxKeys                  *int32   `aws:"MaxKeys"`
+	Prefix                   *string  `aws:"Prefix"`
+	VersionIdMarker          *string  `aws:"VersionIdMarker"`
+	ExpectedBucketOwner      *string  `aws:"ExpectedBucketOwner"`
+	RequestPayer             *string  `aws:"RequestPayer"`
+	OptionalObjectAttributes []string `aws:"OptionalObjectAttributes"`
+}
+
+// ListObjectVersionsOutput is the output of the ListObjectVersions operation (shape ListObjectVersionsOutput).
+type ListObjectVersionsOutput struct {
+	IsTruncated         *bool               `aws:"IsTruncated"`
+	KeyMarker           *string             `aws:"KeyMarker"`
+	VersionIdMarker     *string             `aws:"VersionIdMarker"`
+	NextKeyMarker       *string             `aws:"NextKeyMarker"`
+	NextVersionIdMarker *string             `aws:"NextVersionIdMarker"`
+	Versions            []ObjectVersion     `aws:"Versions"`
+	DeleteMarkers       []DeleteMarkerEntry `aws:"DeleteMarkers"`
+	Name                *string             `aws:"Name"`
+	Prefix              *string             `aws:"Prefix"`
+	Delimiter           *string             `aws:"Delimiter"`
+	MaxKeys             *int32              `aws:"MaxKeys"`
+	CommonPrefixes      []CommonPrefix      `aws:"CommonPrefixes"`
+	EncodingType        *string             `aws:"EncodingType"`
+	RequestCharged      *string             `aws:"RequestCharged"`
+}
+
+// ListObjectsInput is the input of the ListObjects operation (shape ListObjectsRequest).
+type ListObjectsInput struct {
+	Bucket                   *string  `aws:"Bucket"`
+	Delimiter                *string  `aws:"Delimiter"`
+	EncodingType             *string  `aws:"EncodingType"`
+	Marker                   *string  `aws:"Marker"`
+	MaxKeys                  *int32   `aws:"MaxKeys"`
+	Prefix                   *string  `aws:"Prefix"`
+	RequestPayer             *string  `aws:"RequestPayer"`
+	ExpectedBucketOwner      *string  `aws:"ExpectedBucketOwner"`
+	OptionalObjectAttributes []string `aws:"OptionalObjectAttributes"`
+}
+
+// ListObjectsOutput is the output of the ListObjects operation (shape ListObjectsOutput).
+type ListObjectsOutput struct {
+	IsTruncated    *bool          `aws:"IsTruncated"`
+	Marker         *string        `aws:"Marker"`
+	NextMarker     *string        `aws:"NextMarker"`
+	Contents       []Object       `aws:"Contents"`
+	Name           *string        `aws:"Name"`
+	Prefix         *string        `aws:"Prefix"`
+	Delimiter      *string        `aws:"Delimiter"`
+	MaxKeys        *int32         `aws:"MaxKeys"`
+	CommonPrefixes []CommonPrefix `aws:"CommonPrefixes"`
+	EncodingType   *string        `aws:"EncodingType"`
+	RequestCharged *string        `aws:"RequestCharged"`
+}
+
+// ListObjectsV2Input is the input of the ListObjectsV2 operation (shape ListObjectsV2Request).
+type ListObjectsV2Input struct {
+	Bucket                   *string  `aws:"Bucket"`
+	Delimiter                *string  `aws:"Delimiter"`
+	EncodingType             *string  `aws:"EncodingType"`
+	MaxKeys                  *int32   `aws:"MaxKeys"`
+	Prefix                   *string  `aws:"Prefix"`
+	ContinuationToken        *string  `aws:"ContinuationToken"`
+	FetchOwner               *bool    `aws:"FetchOwner"`
+	StartAfter               *string  `aws:"StartAfter"`
+	RequestPayer             *string  `aws:"RequestPayer"`
+	ExpectedBucketOwner      *string  `aws:"ExpectedBucketOwner"`
+	OptionalObjectAttributes []string `aws:"OptionalObjectAttributes"`
+}
+
+// ListObjectsV2Output is the output of the ListObjectsV2 operation (shape ListObjectsV2Output).
+type ListObjectsV2Output struct {
+	IsTruncated           *bool          `aws:"IsTruncated"`
+	Contents              []Object       `aws:"Contents"`
+	Name                  *string        `aws:"Name"`
+	Prefix                *string        `aws:"Prefix"`
+	Delimiter             *string        `aws:"Delimiter"`
+	MaxKeys               *int32         `aws:"MaxKeys"`
+	CommonPrefixes        []CommonPrefix `aws:"CommonPrefixes"`
+	EncodingType          *string        `aws:"EncodingType"`
+	KeyCount              *int32         `aws:"KeyCount"`
+	ContinuationToken     *string        `aws:"ContinuationToken"`
+	NextContinuationToken *string        `aws:"NextContinuationToken"`
+	StartAfter            *string        `aws:"StartAfter"`
+	RequestCharged        *string        `aws:"RequestCharged"`
+}
+
+// ListPartsInput is the input of the ListParts operation (shape ListPartsRequest).
+type ListPartsInput struct {
+	Bucket               *string `aws:"Bucket"`
+	Key                  *string `aws:"Key"`
+	MaxParts             *int32  `aws:"MaxParts"`
+	PartNumberMarker     *int32  `aws:"PartNumberMarker"`
+	UploadId             *string `aws:"UploadId"`
+	RequestPayer         *string `aws:"RequestPayer"`
+	ExpectedBucketOwner  *string `aws:"ExpectedBucketOwner"`
+	SSECustomerAlgorithm *string `aws:"SSECustomerAlgorithm"`
+	SSECustomerKey       *string `aws:"SSECustomerKey"`
+	SSECustomerKeyMD5    *string `aws:"SSECustomerKeyMD5"`
+}
+
+// ListPartsOutput is the output of the ListParts operation (shape ListPartsOutput).
+type ListPartsOutput struct {
+	AbortDate            *time.Time `aws:"AbortDate"`
+	AbortRuleId          *string    `aws:"AbortRuleId"`
+	Bucket               *string    `aws:"Bucket"`
+	Key                  *string    `aws:"Key"`
+	UploadId             *string    `aws:"UploadId"`
+	PartNumberMarker     *int32     `aws:"PartNumberMarker"`
+	NextPartNumberMarker *int32     `aws:"NextPartNumberMarker"`
+	MaxParts             *int32     `aws:"MaxParts"`
+	IsTruncated          *bool      `aws:"IsTruncated"`
+	Parts                []Part     `aws:"Parts"`
+	Initiator            *Initiator `aws:"Initiator"`
+	Owner                *Owner     `aws:"Owner"`
+	StorageClass         *string    `aws:"StorageClass"`
+	RequestCharged       *string    `aws:"RequestCharged"`
+	ChecksumAlgorithm    *string    `aws:"ChecksumAlgorithm"`
+	ChecksumType         *string    `aws:"ChecksumType"`
+}
+
+// PutBucketAclInput is the input of the PutBucketAcl operation (shape PutBucketAclRequest).
+type PutBucketAclInput struct {
+	ACL                 *string              `aws:"ACL"`
+	AccessControlPolicy *AccessControlPolicy `aws:"AccessControlPolicy"`
+	Bucket              *string              `aws:"Bucket"`
+	ContentMD5          *string              `aws:"ContentMD5"`
+	ChecksumAlgorithm   *string              `aws:"ChecksumAlgorithm"`
+	GrantFullControl    *string              `aws:"GrantFullControl"`
+	GrantRead           *string              `aws:"GrantRead"`
+	GrantReadACP        *string              `aws:"GrantReadACP"`
+	GrantWrite          *string              `aws:"GrantWrite"`
+	GrantWriteACP       *string              `aws:"GrantWriteACP"`
+	ExpectedBucketOwner *string              `aws:"ExpectedBucketOwner"`
+}
+
+// PutBucketAclOutput is the output of the PutBucketAcl operation, which the model leaves empty.
+type PutBucketAclOutput struct{}
+
+// PutBucketEncryptionInput is the input of the PutBucketEncryption operation (shape PutBucketEncryptionRequest).
+type PutBucketEncryptionInput struct {
+	Bucket                            *string                            `aws:"Bucket"`
+	ContentMD5                        *string                            `aws:"ContentMD5"`
+	ChecksumAlgorithm                 *string                            `aws:"ChecksumAlgorithm"`
+	ServerSideEncryptionConfiguration *ServerSideEncryptionConfiguration `aws:"ServerSideEncryptionConfiguration"`
+	ExpectedBucketOwner               *string                            `aws:"ExpectedBucketOwner"`
+}
+
+// PutBucketEncryptionOutput is the output of the PutBucketEncryption operation, which the model leaves empty.
+type PutBucketEncryptionOutput struct{}
+
+// PutBucketNotificationConfigurationInput is the input of the PutBucketNotificationConfiguration operation (shape PutBucketNotificationConfigurationRequest).
+type PutBucketNotificationConfigurationInput struct {
+	Bucket                    *string                    `aws:"Bucket"`
+	NotificationConfiguration *NotificationConfiguration `aws:"NotificationConfiguration"`
+	ExpectedBucketOwner       *string                    `aws:"ExpectedBucketOwner"`
+	SkipDestinationValidation *bool                      `aws:"SkipDestinationValidation"`
+}
+
+// PutBucketNotificationConfigurationOutput is the output of the PutBucketNotificationConfiguration operation, which the model leaves empty.
+type PutBucketNotificationConfigurationOutput struct{}
+
+// PutBucketOwnershipControlsInput is the input of the PutBucketOwnershipControls operation (shape PutBucketOwnershipControlsRequest).
+type PutBucketOwnershipControlsInput struct {
+	Bucket              *string            `aws:"Bucket"`
+	ContentMD5          *string            `aws:"ContentMD5"`
+	ExpectedBucketOwner *string            `aws:"ExpectedBucketOwner"`
+	OwnershipControls   *OwnershipControls `aws:"OwnershipControls"`
+	ChecksumAlgorithm   *string            `aws:"ChecksumAlgorithm"`
+}
+
+// PutBucketOwnershipControlsOutput is the output of the PutBucketOwnershipControls operation, which the model leaves empty.
+type PutBucketOwnershipControlsOutput struct{}
+
+// PutBucketPolicyInput is the input of the PutBucketPolicy operation (shape PutBucketPolicyRequest).
+type PutBucketPolicyInput struct {
+	Bucket                        *string `aws:"Bucket"`
+	ContentMD5                    *string `aws:"ContentMD5"`
+	ChecksumAlgorithm             *string `aws:"ChecksumAlgorithm"`
+	ConfirmRemoveSelfBucketAccess *bool   `aws:"ConfirmRemoveSelfBucketAccess"`
+	Policy                        *string `aws:"Policy"`
+	ExpectedBucketOwner           *string `aws:"ExpectedBucketOwner"`
+}
+
+// PutBucketPolicyOutput is the output of the PutBucketPolicy operation, which the model leaves empty.
+type PutBucketPolicyOutput struct{}
+
+// PutBucketTaggingInput is the input of the PutBucketTagging operation (shape PutBucketTaggingRequest).
+type PutBucketTaggingInput struct {
+	Bucket              *string  `aws:"Bucket"`
+	ContentMD5          *string  `aws:"ContentMD5"`
+	ChecksumAlgorithm   *string  `aws:"ChecksumAlgorithm"`
+	Tagging             *Tagging `aws:"Tagging"`
+	ExpectedBucketOwner *string  `aws:"ExpectedBucketOwner"`
+}
+
+// PutBucketTaggingOutput is the output of the PutBucketTagging operation, which the model leaves empty.
+type PutBucketTaggingOutput struct{}
+
+// PutBucketVersioningInput is the input of the PutBucketVersioning operation (shape PutBucketVersioningRequest).
+type PutBucketVersioningInput struct {
+	Bucket                  *string                  `aws:"Bucket"`
+	ContentMD5              *string                  `aws:"ContentMD5"`
+	ChecksumAlgorithm       *string                  `aws:"ChecksumAlgorithm"`
+	MFA                     *string                  `aws:"MFA"`
+	VersioningConfiguration *VersioningConfiguration `aws:"VersioningConfiguration"`
+	ExpectedBucketOwner     *string                  `aws:"ExpectedBucketOwner"`
+}
+
+// PutBucketVersioningOutput is the output of the PutBucketVersioning operation, which the model leaves empty.
+type PutBucketVersioningOutput struct{}
+
+// PutObjectInput is the input of the PutObject operation (shape PutObjectRequest).
+type PutObjectInput struct {
+	ACL                       *string           `aws:"ACL"`
+	Body                      io.ReadCloser     `aws:"Body"`
+	Bucket                    *string           `aws:"Bucket"`
+	CacheControl              *string           `aws:"CacheControl"`
+	ContentDisposition        *string           `aws:"ContentDisposition"`
+	ContentEncoding           *string           `aws:"ContentEncoding"`
+	ContentLanguage           *string           `aws:"ContentLanguage"`
+	ContentLength             *int64            `aws:"ContentLength"`
+	ContentMD5                *string           `aws:"ContentMD5"`
+	ContentType               *string           `aws:"ContentType"`
+	ChecksumAlgorithm         *string           `aws:"ChecksumAlgorithm"`
+	ChecksumCRC32             *string           `aws:"ChecksumCRC32"`
+	ChecksumCRC32C            *string           `aws:"ChecksumCRC32C"`
+	ChecksumCRC64NVME         *string           `aws:"ChecksumCRC64NVME"`
+	ChecksumSHA1              *string           `aws:"ChecksumSHA1"`
+	ChecksumSHA256            *string           `aws:"ChecksumSHA256"`
+	ChecksumSHA512            *string           `aws:"ChecksumSHA512"`
+	ChecksumMD5               *string           `aws:"ChecksumMD5"`
+	ChecksumXXHASH64          *string           `aws:"ChecksumXXHASH64"`
+	ChecksumXXHASH3           *string           `aws:"ChecksumXXHASH3"`
+	ChecksumXXHASH128         *string           `aws:"ChecksumXXHASH128"`
+	Expires                   *string           `aws:"Expires"`
+	IfMatch                   *string           `aws:"IfMatch"`
+	IfNoneMatch               *string           `aws:"IfNoneMatch"`
+	GrantFullControl          *string           `aws:"GrantFullControl"`
+	GrantRead                 *string           `aws:"GrantRead"`
+	GrantReadACP              *string           `aws:"GrantReadACP"`
+	GrantWriteACP             *string           `aws:"GrantWriteACP"`
+	Key                       *string           `aws:"Key"`
+	WriteOffsetBytes          *int64            `aws:"WriteOffsetBytes"`
+	Metadata                  map[string]string `aws:"Metadata"`
+	ServerSideEncryption      *string           `aws:"ServerSideEncryption"`
+	StorageClass              *string           `aws:"StorageClass"`
+	WebsiteRedirectLocation   *string           `aws:"WebsiteRedirectLocation"`
+	SSECustomerAlgorithm      *string           `aws:"SSECustomerAlgorithm"`
+	SSECustomerKey            *string           `aws:"SSECustomerKey"`
+	SSECustomerKeyMD5         *string           `aws:"SSECustomerKeyMD5"`
+	SSEKMSKeyId               *string           `aws:"SSEKMSKeyId"`
+	SSEKMSEncryptionContext   *string           `aws:"SSEKMSEncryptionContext"`
+	BucketKeyEnabled          *bool             `aws:"BucketKeyEnabled"`
+	RequestPayer              *string           `aws:"RequestPayer"`
+	Tagging                   *string           `aws:"Tagging"`
+	ObjectLockMode            *string           `aws:"ObjectLockMode"`
+	ObjectLockRetainUntilDate *time.Time        `aws:"ObjectLockRetainUntilDate"`
+	ObjectLockLegalHoldStatus *string           `aws:"ObjectLockLegalHoldStatus"`
+	ExpectedBucketOwner       *string           `aws:"ExpectedBucketOwner"`
+}
+
+// PutObjectOutput is the output of the PutObject operation (shape PutObjectOutput).
+type PutObjectOutput struct {
+	Expiration              *string `aws:"Expiration"`
+	ETag                    *string `aws:"ETag"`
+	ChecksumCRC32           *string `aws:"ChecksumCRC32"`
+	ChecksumCRC32C          *string `aws:"ChecksumCRC32C"`
+	ChecksumCRC64NVME       *string `aws:"ChecksumCRC64NVME"`
+	ChecksumSHA1            *string `aws:"ChecksumSHA1"`
+	ChecksumSHA256          *string `aws:"ChecksumSHA256"`
+	ChecksumSHA512          *string `aws:"ChecksumSHA512"`
+	ChecksumMD5             *string `aws:"ChecksumMD5"`
+	ChecksumXXHASH64        *string `aws:"ChecksumXXHASH64"`
+	ChecksumXXHASH3         *string `aws:"ChecksumXXHASH3"`
+	ChecksumXXHASH128       *string `aws:"ChecksumXXHASH128"`
+	ChecksumType            *string `aws:"ChecksumType"`
+	ServerSideEncryption    *string `aws:"ServerSideEncryption"`
+	VersionId               *string `aws:"VersionId"`
+	SSECustomerAlgorithm    *string `aws:"SSECustomerAlgorithm"`
+	SSECustomerKeyMD5       *string `aws:"SSECustomerKeyMD5"`
+	SSEKMSKeyId             *string `aws:"SSEKMSKeyId"`
+	SSEKMSEncryptionContext *string `aws:"SSEKMSEncryptionContext"`
+	BucketKeyEnabled        *bool   `aws:"BucketKeyEnabled"`
+	Size                    *int64  `aws:"Size"`
+	RequestCharged          *string `aws:"RequestCharged"`
+}
+
+// PutObjectTaggingInput is the input of the PutObjectTagging operation (shape PutObjectTaggingRequest).
+type PutObjectTaggingInput struct {
+	Bucket              *string  `aws:"Bucket"`
+	Key                 *string  `aws:"Key"`
+	VersionId           *string  `aws:"VersionId"`
+	ContentMD5          *string  `aws:"ContentMD5"`
+	ChecksumAlgorithm   *string  `aws:"ChecksumAlgorithm"`
+	Tagging             *Tagging `aws:"Tagging"`
+	ExpectedBucketOwner *string  `aws:"ExpectedBucketOwner"`
+	RequestPayer        *string  `aws:"RequestPayer"`
+}
+
+// PutObjectTaggingOutput is the output of the PutObjectTagging operation (shape PutObjectTaggingOutput).
+type PutObjectTaggingOutput struct {
+	VersionId *string `aws:"VersionId"`
+}
+
+// UploadPartInput is the input of the UploadPart operation (shape UploadPartRequest).
+type UploadPartInput struct {
+	Body                 io.ReadCloser `aws:"Body"`
+	Bucket               *string       `aws:"Bucket"`
+	ContentLength        *int64        `aws:"ContentLength"`
+	ContentMD5           *string       `aws:"ContentMD5"`
+	ChecksumAlgorithm    *string       `aws:"ChecksumAlgorithm"`
+	ChecksumCRC32        *string       `aws:"ChecksumCRC32"`
+	ChecksumCRC32C       *string       `aws:"ChecksumCRC32C"`
+	ChecksumCRC64NVME    *string       `aws:"ChecksumCRC64NVME"`
+	ChecksumSHA1         *string       `aws:"ChecksumSHA1"`
+	ChecksumSHA256       *string       `aws:"ChecksumSHA256"`
+	ChecksumSHA512       *string       `aws:"ChecksumSHA512"`
+	ChecksumMD5          *string       `aws:"ChecksumMD5"`
+	ChecksumXXHASH64     *string       `aws:"ChecksumXXHASH64"`
+	ChecksumXXHASH3      *string       `aws:"ChecksumXXHASH3"`
+	ChecksumXXHASH128    *string       `aws:"ChecksumXXHASH128"`
+	Key                  *string       `aws:"Key"`
+	PartNumber           *int32        `aws:"PartNumber"`
+	UploadId             *string       `aws:"UploadId"`
+	SSECustomerAlgorithm *string       `aws:"SSECustomerAlgorithm"`
+	SSECustomerKey       *string       `aws:"SSECustomerKey"`
+	SSECustomerKeyMD5    *string       `aws:"SSECustomerKeyMD5"`
+	RequestPayer         *string       `aws:"RequestPayer"`
+	ExpectedBucketOwner  *string       `aws:"ExpectedBucketOwner"`
+}
+
+// UploadPartOutput is the output of the UploadPart operation (shape UploadPartOutput).
+type UploadPartOutput struct {
+	ServerSideEncryption *string `aws:"ServerSideEncryption"`
+	ETag                 *string `aws:"ETag"`
+	ChecksumCRC32        *string `aws:"ChecksumCRC32"`
+	ChecksumCRC32C       *string `aws:"ChecksumCRC32C"`
+	ChecksumCRC64NVME    *string `aws:"ChecksumCRC64NVME"`
+	ChecksumSHA1         *string `aws:"ChecksumSHA1"`
+	ChecksumSHA256       *string `aws:"ChecksumSHA256"`
+	ChecksumSHA512       *string `aws:"ChecksumSHA512"`
+	ChecksumMD5          *string `aws:"ChecksumMD5"`
+	ChecksumXXHASH64     *string `aws:"ChecksumXXHASH64"`
+	ChecksumXXHASH3      *string `aws:"ChecksumXXHASH3"`
+	ChecksumXXHASH128    *string `aws:"ChecksumXXHASH128"`
+	SSECustomerAlgorithm *string `aws:"SSECustomerAlgorithm"`
+	SSECustomerKeyMD5    *string `aws:"SSECustomerKeyMD5"`
+	SSEKMSKeyId          *string `aws:"SSEKMSKeyId"`
+	BucketKeyEnabled     *bool   `aws:"BucketKeyEnabled"`
+	RequestCharged       *string `aws:"RequestCharged"`
+}
+
+// UploadPartCopyInput is the input of the UploadPartCopy operation (shape UploadPartCopyRequest).
+type UploadPartCopyInput struct {
+	Bucket                         *string    `aws:"Bucket"`
+	CopySource                     *string    `aws:"CopySource"`
+	CopySourceIfMatch              *string    `aws:"CopySourceIfMatch"`
+	CopySourceIfModifiedSince      *time.Time `aws:"CopySourceIfModifiedSince"`
+	CopySourceIfNoneMatch          *string    `aws:"CopySourceIfNoneMatch"`
+	CopySourceIfUnmodifiedSince    *time.Time `aws:"CopySourceIfUnmodifiedSince"`
+	CopySourceRange                *string    `aws:"CopySourceRange"`
+	Key                            *string    `aws:"Key"`
+	PartNumber                     *int32     `aws:"PartNumber"`
+	UploadId                       *string    `aws:"UploadId"`
+	SSECustomerAlgorithm           *string    `aws:"SSECustomerAlgorithm"`
+	SSECustomerKey                 *string    `aws:"SSECustomerKey"`
+	SSECustomerKeyMD5              *string    `aws:"SSECustomerKeyMD5"`
+	CopySourceSSECustomerAlgorithm *string    `aws:"CopySourceSSECustomerAlgorithm"`
+	CopySourceSSECustomerKey       *string    `aws:"CopySourceSSECustomerKey"`
+	CopySourceSSECustomerKeyMD5    *string    `aws:"CopySourceSSECustomerKeyMD5"`
+	RequestPayer                   *string    `aws:"RequestPayer"`
+	ExpectedBucketOwner            *string    `aws:"ExpectedBucketOwner"`
+	ExpectedSourceBucketOwner      *string    `aws:"ExpectedSourceBucketOwner"`
+}
+
+// UploadPartCopyOutput is the output of the UploadPartCopy operation (shape UploadPartCopyOutput).
+type UploadPartCopyOutput struct {
+	CopySourceVersionId  *string         `aws:"CopySourceVersionId"`
+	CopyPartResult       *CopyPartResult `aws:"CopyPartResult"`
+	ServerSideEncryption *string         `aws:"ServerSideEncryption"`
+	SSECustomerAlgorithm *string         `aws:"SSECustomerAlgorithm"`
+	SSECustomerKeyMD5    *string         `aws:"SSECustomerKeyMD5"`
+	SSEKMSKeyId          *string         `aws:"SSEKMSKeyId"`
+	BucketKeyEnabled     *bool           `aws:"BucketKeyEnabled"`
+	RequestCharged       *string         `aws:"RequestCharged"`
+}
+
+// AccessControlPolicy is the AccessControlPolicy shape.
+type AccessControlPolicy struct {
+	Grants []Grant `aws:"Grants"`
+	Owner  *Owner  `aws:"Owner"`
+}
+
+// BlockedEncryptionTypes is the BlockedEncryptionTypes shape.
+type BlockedEncryptionTypes struct {
+	EncryptionType []string `aws:"EncryptionType"`
+}
+
+// Bucket is the Bucket shape.
+type Bucket struct {
+	Name         *string    `aws:"Name"`
+	CreationDate *time.Time `aws:"CreationDate"`
+	BucketRegion *string    `aws:"BucketRegion"`
+	BucketArn    *string    `aws:"BucketArn"`
+}
+
+// BucketAlreadyExists is the BucketAlreadyExists error shape.
+type BucketAlreadyExists struct{}
+
+// BucketAlreadyOwnedByYou is the BucketAlreadyOwnedByYou error shape.
+type BucketAlreadyOwnedByYou struct{}
+
+// BucketInfo is the BucketInfo shape.
+type BucketInfo struct {
+	DataRedundancy *string `aws:"DataRedundancy"`
+	Type           *string `aws:"Type"`
+}
+
+// CommonPrefix is the CommonPrefix shape.
+type CommonPrefix struct {
+	Prefix *string `aws:"Prefix"`
+}
+
+// CompletedMultipartUpload is the CompletedMultipartUpload shape.
+type CompletedMultipartUpload struct {
+	Parts []CompletedPart `aws:"Parts"`
+}
+
+// CompletedPart is the CompletedPart shape.
+type CompletedPart struct {
+	ETag              *string `aws:"ETag"`
+	ChecksumCRC32     *string `aws:"ChecksumCRC32"`
+	ChecksumCRC32C    *string `aws:"ChecksumCRC32C"`
+	ChecksumCRC64NVME *string `aws:"ChecksumCRC64NVME"`
+	ChecksumSHA1      *string `aws:"ChecksumSHA1"`
+	ChecksumSHA256    *string `aws:"ChecksumSHA256"`
+	ChecksumSHA512    *string `aws:"ChecksumSHA512"`
+	ChecksumMD5       *string `aws:"ChecksumMD5"`
+	ChecksumXXHASH64  *string `aws:"ChecksumXXHASH64"`
+	ChecksumXXHASH3   *string `aws:"ChecksumXXHASH3"`
+	ChecksumXXHASH128 *string `aws:"ChecksumXXHASH128"`
+	PartNumber        *int32  `aws:"PartNumber"`
+}
+
+// CopyObjectResult is the CopyObjectResult shape.
+type CopyObjectResult struct {
+	ETag              *string    `aws:"ETag"`
+	LastModified      *time.Time `aws:"LastModified"`
+	ChecksumType      *string    `aws:"ChecksumType"`
+	ChecksumCRC32     *string    `aws:"ChecksumCRC32"`
+	ChecksumCRC32C    *string    `aws:"ChecksumCRC32C"`
+	ChecksumCRC64NVME *string    `aws:"ChecksumCRC64NVME"`
+	ChecksumSHA1      *string    `aws:"ChecksumSHA1"`
+	ChecksumSHA256    *string    `aws:"ChecksumSHA256"`
+	ChecksumSHA512    *string    `aws:"ChecksumSHA512"`
+	ChecksumMD5       *string    `aws:"ChecksumMD5"`
+	ChecksumXXHASH64  *string    `aws:"ChecksumXXHASH64"`
+	ChecksumXXHASH3   *string    `aws:"ChecksumXXHASH3"`
+	ChecksumXXHASH128 *string    `aws:"ChecksumXXHASH128"`
+}
+
+// CopyPartResult is the CopyPartResult shape.
+type CopyPartResult struct {
+	ETag              *string    `aws:"ETag"`
+	LastModified      *time.Time `aws:"LastModified"`
+	ChecksumCRC32     *string    `aws:"ChecksumCRC32"`
+	ChecksumCRC32C    *string    `aws:"ChecksumCRC32C"`
+	ChecksumCRC64NVME *string    `aws:"ChecksumCRC64NVME"`
+	ChecksumSHA1      *string    `aws:"ChecksumSHA1"`
+	ChecksumSHA256    *string    `aws:"ChecksumSHA256"`
+	ChecksumSHA512    *string    `aws:"ChecksumSHA512"`
+	ChecksumMD5       *string    `aws:"ChecksumMD5"`
+	ChecksumXXHASH64  *string    `aws:"ChecksumXXHASH64"`
+	ChecksumXXHASH3   *string    `aws:"ChecksumXXHASH3"`
+	ChecksumXXHASH128 *string    `aws:"ChecksumXXHASH128"`
+}
+
+// CreateBucketConfiguration is the CreateBucketConfiguration shape.
+type CreateBucketConfiguration struct {
+	LocationConstraint *string       `aws:"LocationConstraint"`
+	Location           *LocationInfo `aws:"Location"`
+	Bucket             *BucketInfo   `aws:"Bucket"`
+	Tags               []Tag         `aws:"Tags"`
+}
+
+// Delete is the Delete shape.
+type Delete struct {
+	Objects []ObjectIdentifier `aws:"Objects"`
+	Quiet   *bool              `aws:"Quiet"`
+}
+
+// DeleteMarkerEntry is the DeleteMarkerEntry shape.
+type DeleteMarkerEntry struct {
+	Owner        *Owner     `aws:"Owner"`
+	Key          *string    `aws:"Key"`
+	VersionId    *string    `aws:"VersionId"`
+	IsLatest     *bool      `aws:"IsLatest"`
+	LastModified *time.Time `aws:"LastModified"`
+}
+
+// DeletedObject is the DeletedObject shape.
+type DeletedObject struct {
+	Key                   *string `aws:"Key"`
+	VersionId             *string `aws:"VersionId"`
+	DeleteMarker          *bool   `aws:"DeleteMarker"`
+	DeleteMarkerVersionId *string `aws:"DeleteMarkerVersionId"`
+}
+
+// EncryptionTypeMismatch is the EncryptionTypeMismatch error shape.
+type EncryptionTypeMismatch struct{}
+
+// Error is the Error shape.
+type Error struct {
+	Key       *string `aws:"Key"`
+	VersionId *string `aws:"VersionId"`
+	Code      *string `aws:"Code"`
+	Message   *string `aws:"Message"`
+}
+
+// EventBridgeConfiguration is the EventBridgeConfiguration shape.
+type EventBridgeConfiguration struct{}
+
+// FilterRule is the FilterRule shape.
+type FilterRule struct {
+	Name  *string `aws:"Name"`
+	Value *string `aws:"Value"`
+}
+
+// Grant is the Grant shape.
+type Grant struct {
+	Grantee    *Grantee `aws:"Grantee"`
+	Permission *string  `aws:"Permission"`
+}
+
+// Grantee is the Grantee shape.
+type Grantee struct {
+	DisplayName  *string `aws:"DisplayName"`
+	EmailAddress *string `aws:"EmailAddress"`
+	ID           *string `aws:"ID"`
+	Type         *string `aws:"Type"`
+	URI          *string `aws:"URI"`
+}
+
+// Initiator is the Initiator shape.
+type Initiator struct {
+	ID          *string `aws:"ID"`
+	DisplayName *string `aws:"DisplayName"`
+}
+
+// InvalidObjectState is the InvalidObjectState error shape.
+type InvalidObjectState struct {
+	StorageClass *string `aws:"StorageClass"`
+	AccessTier   *string `aws:"AccessTier"`
+}
+
+// InvalidRequest is the InvalidRequest error shape.
+type InvalidRequest struct{}
+
+// InvalidWriteOffset is the InvalidWriteOffset error shape.
+type InvalidWriteOffset struct{}
+
+// LambdaFunctionConfiguration is the LambdaFunctionConfiguration shape.
+type LambdaFunctionConfiguration struct {
+	Id                *string                          `aws:"Id"`
+	LambdaFunctionArn *string                          `aws:"LambdaFunctionArn"`
+	Events            []string                         `aws:"Events"`
+	Filter            *NotificationConfigurationFilter `aws:"Filter"`
+}
+
+// LocationInfo is the LocationInfo shape.
+type LocationInfo struct {
+	Type *string `aws:"Type"`
+	Name *string `aws:"Name"`
+}
+
+// MultipartUpload is the MultipartUpload shape.
+type MultipartUpload struct {
+	UploadId          *string    `aws:"UploadId"`
+	Key               *string    `aws:"Key"`
+	Initiated         *time.Time `aws:"Initiated"`
+	StorageClass      *string    `aws:"StorageClass"`
+	Owner             *Owner     `aws:"Owner"`
+	Initiator         *Initiator `aws:"Initiator"`
+	ChecksumAlgorithm *string    `aws:"ChecksumAlgorithm"`
+	ChecksumType      *string    `aws:"ChecksumType"`
+}
+
+// NoSuchBucket is the NoSuchBucket error shape.
+type NoSuchBucket struct{}
+
+// NoSuchKey is the NoSuchKey error shape.
+type NoSuchKey struct{}
+
+// NoSuchUpload is the NoSuchUpload error shape.
+type NoSuchUpload struct{}
+
+// NotificationConfiguration is the NotificationConfiguration shape.
+type NotificationConfiguration struct {
+	TopicConfigurations          []TopicConfiguration          `aws:"TopicConfigurations"`
+	QueueConfigurations          []QueueConfiguration          `aws:"QueueConfigurations"`
+	LambdaFunctionConfigurations []LambdaFunctionConfiguration `aws:"LambdaFunctionConfigurations"`
+	EventBridgeConfiguration     *EventBridgeConfiguration     `aws:"EventBridgeConfiguration"`
+}
+
+// NotificationConfigurationFilter is the NotificationConfigurationFilter shape.
+type NotificationConfigurationFilter struct {
+	Key *S3KeyFilter `aws:"Key"`
+}
+
+// Object is the Object shape.
+type Object struct {
+	Key               *string        `aws:"Key"`
+	LastModified      *time.Time     `aws:"LastModified"`
+	ETag              *string        `aws:"ETag"`
+	ChecksumAlgorithm []string       `aws:"ChecksumAlgorithm"`
+	ChecksumType      *string        `aws:"ChecksumType"`
+	Size              *int64         `aws:"Size"`
+	StorageClass      *string        `aws:"StorageClass"`
+	Owner             *Owner         `aws:"Owner"`
+	RestoreStatus     *RestoreStatus `aws:"RestoreStatus"`
+}
+
+// ObjectIdentifier is the ObjectIdentifier shape.
+type ObjectIdentifier struct {
+	Key              *string    `aws:"Key"`
+	VersionId        *string    `aws:"VersionId"`
+	ETag             *string    `aws:"ETag"`
+	LastModifiedTime *time.Time `aws:"LastModifiedTime"`
+	Size             *int64     `aws:"Size"`
+}
+
+// ObjectNotInActiveTierError is the ObjectNotInActiveTierError error shape.
+type ObjectNotInActiveTierError struct{}
+
+// ObjectVersion is the ObjectVersion shape.
+type ObjectVersion struct {
+	ETag              *string        `aws:"ETag"`
+	ChecksumAlgorithm []string       `aws:"ChecksumAlgorithm"`
+	ChecksumType      *string        `aws:"ChecksumType"`
+	Size              *int64         `aws:"Size"`
+	StorageClass      *string        `aws:"StorageClass"`
+	Key               *string        `aws:"Key"`
+	VersionId         *string        `aws:"VersionId"`
+	IsLatest          *bool          `aws:"IsLatest"`
+	LastModified      *time.Time     `aws:"LastModified"`
+	Owner             *Owner         `aws:"Owner"`
+	RestoreStatus     *RestoreStatus `aws:"RestoreStatus"`
+}
+
+// Owner is the Owner shape.
+type Owner struct {
+	DisplayName *string `aws:"DisplayName"`
+	ID          *string `aws:"ID"`
+}
+
+// OwnershipControls is the OwnershipControls shape.
+type OwnershipControls struct {
+	Rules []OwnershipControlsRule `aws:"Rules"`
+}
+
+// OwnershipControlsRule is the OwnershipControlsRule shape.
+type OwnershipControlsRule struct {
+	ObjectOwnership *string `aws:"ObjectOwnership"`
+}
+
+// Part is the Part shape.
+type Part struct {
+	PartNumber        *int32     `aws:"PartNumber"`
+	LastModified      *time.Time `aws:"LastModified"`
+	ETag              *string    `aws:"ETag"`
+	Size              *int64     `aws:"Size"`
+	ChecksumCRC32     *string    `aws:"ChecksumCRC32"`
+	ChecksumCRC32C    *string    `aws:"ChecksumCRC32C"`
+	ChecksumCRC64NVME *string    `aws:"ChecksumCRC64NVME"`
+	ChecksumSHA1      *string    `aws:"ChecksumSHA1"`
+	ChecksumSHA256    *string    `aws:"ChecksumSHA256"`
+	ChecksumSHA512    *string    `aws:"ChecksumSHA512"`
+	ChecksumMD5       *string    `aws:"ChecksumMD5"`
+	ChecksumXXHASH64  *string    `aws:"ChecksumXXHASH64"`
+	ChecksumXXHASH3   *string    `aws:"ChecksumXXHASH3"`
+	ChecksumXXHASH128 *string    `aws:"ChecksumXXHASH128"`
+}
+
+// QueueConfiguration is the QueueConfiguration shape.
+type QueueConfiguration struct {
+	Id       *string                          `aws:"Id"`
+	QueueArn *string                          `aws:"QueueArn"`
+	Events   []string                         `aws:"Events"`
+	Filter   *NotificationConfigurationFilter `aws:"Filter"`
+}
+
+// RestoreStatus is the RestoreStatus shape.
+type RestoreStatus struct {
+	IsRestoreInProgress *bool      `aws:"IsRestoreInProgress"`
+	RestoreExpiryDate   *time.Time `aws:"RestoreExpiryDate"`
+}
+
+// S3KeyFilter is the S3KeyFilter shape.
+type S3KeyFilter struct {
+	FilterRules []FilterRule `aws:"FilterRules"`
+}
+
+// ServerSideEncryptionByDefault is the ServerSideEncryptionByDefault shape.
+type ServerSideEncryptionByDefault struct {
+	SSEAlgorithm   *string `aws:"SSEAlgorithm"`
+	KMSMasterKeyID *string `aws:"KMSMasterKeyID"`
+}
+
+// ServerSideEncryptionConfiguration is the ServerSideEncryptionConfiguration shape.
+type ServerSideEncryptionConfiguration struct {
+	Rules []ServerSideEncryptionRule `aws:"Rules"`
+}
+
+// ServerSideEncryptionRule is the ServerSideEncryptionRule shape.
+type ServerSideEncryptionRule struct {
+	ApplyServerSideEncryptionByDefault *ServerSideEncryptionByDefault `aws:"ApplyServerSideEncryptionByDefault"`
+	BucketKeyEnabled                   *bool                          `aws:"BucketKeyEnabled"`
+	BlockedEncryptionTypes             *BlockedEncryptionTypes        `aws:"BlockedEncryptionTypes"`
+}
+
+// Tag is the Tag shape.
+type Tag struct {
+	Key   *string `aws:"Key"`
+	Value *string `aws:"Value"`
+}
+
+// Tagging is the Tagging shape.
+type Tagging struct {
+	TagSet []Tag `aws:"TagSet"`
+}
+
+// TooManyParts is the TooManyParts error shape.
+type TooManyParts struct{}
+
+// TopicConfiguration is the TopicConfiguration shape.
+type TopicConfiguration struct {
+	Id       *string                          `aws:"Id"`
+	TopicArn *string                          `aws:"TopicArn"`
+	Events   []string                         `aws:"Events"`
+	Filter   *NotificationConfigurationFilter `aws:"Filter"`
+}
+
+// VersioningConfiguration is the VersioningConfiguration shape.
+type VersioningConfiguration struct {
+	MFADelete *string `aws:"MFADelete"`
+	Status    *string `aws:"Status"`
 }

@@ -7,8 +7,19 @@
 // API, which loads the model; and Bind, which adapts a Handler to awsapi
 // handlers.
 //
-// No operation is implemented yet: every operation is listed with Implemented
-// false, so callers can name it in a NotImplemented error.
+// Implemented operations: AbortMultipartUpload, CompleteMultipartUpload,
+// CopyObject, CreateBucket, CreateMultipartUpload, DeleteBucket,
+// DeleteBucketEncryption, DeleteBucketOwnershipControls, DeleteBucketPolicy,
+// DeleteBucketTagging, DeleteObject, DeleteObjectTagging, DeleteObjects,
+// GetBucketAcl, GetBucketEncryption, GetBucketLocation,
+// GetBucketNotificationConfiguration, GetBucketOwnershipControls,
+// GetBucketPolicy, GetBucketTagging, GetBucketVersioning, GetObject,
+// GetObjectAcl, GetObjectTagging, HeadBucket, HeadObject, ListBuckets,
+// ListMultipartUploads, ListObjectVersions, ListObjects, ListObjectsV2,
+// ListParts, PutBucketAcl, PutBucketEncryption,
+// PutBucketNotificationConfiguration, PutBucketOwnershipControls,
+// PutBucketPolicy, PutBucketTagging, PutBucketVersioning, PutObject,
+// PutObjectTagging, UploadPart, UploadPartCopy.
 //
 // Regenerate with `go run ./tools/apigen` from the repository root.
 package s3api

@@ -3,7 +3,10 @@
 package sqsapi
 
 import (
+	"context"
 	_ "embed"
+	"fmt"
+	"reflect"
 	"sync"
 
 	"github.com/nubo/nubo/internal/awsapi"
@@ -13,11 +16,55 @@ import (
 var modelJSON []byte
 
 // Handler is implemented by the service: one method per implemented operation.
-type Handler interface{}
+type Handler interface {
+	CancelMessageMoveTask(ctx context.Context, in *CancelMessageMoveTaskInput) (*CancelMessageMoveTaskOutput, error)
+	ChangeMessageVisibility(ctx context.Context, in *ChangeMessageVisibilityInput) (*ChangeMessageVisibilityOutput, error)
+	ChangeMessageVisibilityBatch(ctx context.Context, in *ChangeMessageVisibilityBatchInput) (*ChangeMessageVisibilityBatchOutput, error)
+	CreateQueue(ctx context.Context, in *CreateQueueInput) (*CreateQueueOutput, error)
+	DeleteMessage(ctx context.Context, in *DeleteMessageInput) (*DeleteMessageOutput, error)
+	DeleteMessageBatch(ctx context.Context, in *DeleteMessageBatchInput) (*DeleteMessageBatchOutput, error)
+	DeleteQueue(ctx context.Context, in *DeleteQueueInput) (*DeleteQueueOutput, error)
+	GetQueueAttributes(ctx context.Context, in *GetQueueAttributesInput) (*GetQueueAttributesOutput, error)
+	GetQueueUrl(ctx context.Context, in *GetQueueUrlInput) (*GetQueueUrlOutput, error)
+	ListDeadLetterSourceQueues(ctx context.Context, in *ListDeadLetterSourceQueuesInput) (*ListDeadLetterSourceQueuesOutput, error)
+	ListMessageMoveTasks(ctx context.Context, in *ListMessageMoveTasksInput) (*ListMessageMoveTasksOutput, error)
+	ListQueueTags(ctx context.Context, in *ListQueueTagsInput) (*ListQueueTagsOutput, error)
+	ListQueues(ctx context.Context, in *ListQueuesInput) (*ListQueuesOutput, error)
+	PurgeQueue(ctx context.Context, in *PurgeQueueInput) (*PurgeQueueOutput, error)
+	ReceiveMessage(ctx context.Context, in *ReceiveMessageInput) (*ReceiveMessageOutput, error)
+	SendMessage(ctx context.Context, in *SendMessageInput) (*SendMessageOutput, error)
+	SendMessageBatch(ctx context.Context, in *SendMessageBatchInput) (*SendMessageBatchOutput, error)
+	SetQueueAttributes(ctx context.Context, in *SetQueueAttributesInput) (*SetQueueAttributesOutput, error)
+	StartMessageMoveTask(ctx context.Context, in *StartMessageMoveTaskInput) (*StartMessageMoveTaskOutput, error)
+	TagQueue(ctx context.Context, in *TagQueueInput) (*TagQueueOutput, error)
+	UntagQueue(ctx context.Context, in *UntagQueueInput) (*UntagQueueOutput, error)
+}
 
 // loadAPI loads the embedded model once.
 var loadAPI = sync.OnceValue(func() *awsapi.Service {
-	svc, err := awsapi.Load("sqs", modelJSON, map[string]awsapi.OpTypes{})
+	svc, err := awsapi.Load("sqs", modelJSON, map[string]awsapi.OpTypes{
+		"CancelMessageMoveTask":        {Input: reflect.TypeOf(CancelMessageMoveTaskInput{}), Output: reflect.TypeOf(CancelMessageMoveTaskOutput{})},
+		"ChangeMessageVisibility":      {Input: reflect.TypeOf(ChangeMessageVisibilityInput{}), Output: reflect.TypeOf(ChangeMessageVisibilityOutput{})},
+		"ChangeMessageVisibilityBatch": {Input: reflect.TypeOf(ChangeMessageVisibilityBatchInput{}), Output: reflect.TypeOf(ChangeMessageVisibilityBatchOutput{})},
+		"CreateQueue":                  {Input: reflect.TypeOf(CreateQueueInput{}), Output: reflect.TypeOf(CreateQueueOutput{})},
+		"DeleteMessage":                {Input: reflect.TypeOf(DeleteMessageInput{}), Output: reflect.TypeOf(DeleteMessageOutput{})},
+		"DeleteMessageBatch":           {Input: reflect.TypeOf(DeleteMessageBatchInput{}), Output: reflect.TypeOf(DeleteMessageBatchOutput{})},
+		"DeleteQueue":                  {Input: reflect.TypeOf(DeleteQueueInput{}), Output: reflect.TypeOf(DeleteQueueOutput{})},
+		"GetQueueAttributes":           {Input: reflect.TypeOf(GetQueueAttributesInput{}), Output: reflect.TypeOf(GetQueueAttributesOutput{})},
+		"GetQueueUrl":                  {Input: reflect.TypeOf(GetQueueUrlInput{}), Output: reflect.TypeOf(GetQueueUrlOutput{})},
+		"ListDeadLetterSourceQueues":   {Input: reflect.TypeOf(ListDeadLetterSourceQueuesInput{}), Output: reflect.TypeOf(ListDeadLetterSourceQueuesOutput{})},
+		"ListMessageMoveTasks":         {Input: reflect.TypeOf(ListMessageMoveTasksInput{}), Output: reflect.TypeOf(ListMessageMoveTasksOutput{})},
+		"ListQueueTags":                {Input: reflect.TypeOf(ListQueueTagsInput{}), Output: reflect.TypeOf(ListQueueTagsOutput{})},
+		"ListQueues":                   {Input: reflect.TypeOf(ListQueuesInput{}), Output: reflect.TypeOf(ListQueuesOutput{})},
+		"PurgeQueue":                   {Input: reflect.TypeOf(PurgeQueueInput{}), Output: reflect.TypeOf(PurgeQueueOutput{})},
+		"ReceiveMessage":               {Input: reflect.TypeOf(ReceiveMessageInput{}), Output: reflect.TypeOf(ReceiveMessageOutput{})},
+		"SendMessage":                  {Input: reflect.TypeOf(SendMessageInput{}), Output: reflect.TypeOf(SendMessageOutput{})},
+		"SendMessageBatch":             {Input: reflect.TypeOf(SendMessageBatchInput{}), Output: reflect.TypeOf(SendMessageBatchOutput{})},
+		"SetQueueAttributes":           {Input: reflect.TypeOf(SetQueueAttributesInput{}), Output: reflect.TypeOf(SetQueueAttributesOutput{})},
+		"StartMessageMoveTask":         {Input: reflect.TypeOf(StartMessageMoveTaskInput{}), Output: reflect.TypeOf(StartMessageMoveTaskOutput{})},
+		"TagQueue":                     {Input: reflect.TypeOf(TagQueueInput{}), Output: reflect.TypeOf(TagQueueOutput{})},
+		"UntagQueue":                   {Input: reflect.TypeOf(UntagQueueInput{}), Output: reflect.TypeOf(UntagQueueOutput{})},
+	})
 	if err != nil {
 		panic(err)
 	}
@@ -30,5 +77,554 @@ func API() *awsapi.Service { return loadAPI() }
 
 // Bind returns the awsapi handlers of h, keyed by operation name.
 func Bind(h Handler) map[string]awsapi.Handler {
-	return map[string]awsapi.Handler{}
+	return map[string]awsapi.Handler{
+		"CancelMessageMoveTask": bind("CancelMessageMoveTask", func(ctx context.Context, in *CancelMessageMoveTaskInput) (*CancelMessageMoveTaskOutput, error) {
+			return h.CancelMessageMoveTask(ctx, in)
+		}),
+		"ChangeMessageVisibility": bind("ChangeMessageVisibility", func(ctx context.Context, in *ChangeMessageVisibilityInput) (*ChangeMessageVisibilityOutput, error) {
+			return h.ChangeMessageVisibility(ctx, in)
+		}),
+		"ChangeMessageVisibilityBatch": bind("ChangeMessageVisibilityBatch", func(ctx context.Context, in *ChangeMessageVisibilityBatchInput) (*ChangeMessageVisibilityBatchOutput, error) {
+			return h.ChangeMessageVisibilityBatch(ctx, in)
+		}),
+		"CreateQueue": bind("CreateQueue", func(ctx context.Context, in *CreateQueueInput) (*CreateQueueOutput, error) {
+			return h.CreateQueue(ctx, in)
+		}),
+		"DeleteMessage": bind("DeleteMessage", func(ctx context.Context, in *DeleteMessageInput) (*DeleteMessageOutput, error) {
+			return h.DeleteMessage(ctx, in)
+		}),
+		"DeleteMessageBatch": bind("DeleteMessageBatch", func(ctx context.Context, in *DeleteMessageBatchInput) (*DeleteMessageBatchOutput, error) {
+			return h.DeleteMessageBatch(ctx, in)
+		}),
+		"DeleteQueue": bind("DeleteQueue", func(ctx context.Context, in *DeleteQueueInput) (*DeleteQueueOutput, error) {
+			return h.DeleteQueue(ctx, in)
+		}),
+		"GetQueueAttributes": bind("GetQueueAttributes", func(ctx context.Context, in *GetQueueAttributesInput) (*GetQueueAttributesOutput, error) {
+			return h.GetQueueAttributes(ctx, in)
+		}),
+		"GetQueueUrl": bind("GetQueueUrl", func(ctx context.Context, in *GetQueueUrlInput) (*GetQueueUrlOutput, error) {
+			return h.GetQueueUrl(ctx, in)
+		}),
+		"ListDeadLetterSourceQueues": bind("ListDeadLetterSourceQueues", func(ctx context.Context, in *ListDeadLetterSourceQueuesInput) (*ListDeadLetterSourceQueuesOutput, error) {
+			return h.ListDeadLetterSourceQueues(ctx, in)
+		}),
+		"ListMessageMoveTasks": bind("ListMessageMoveTasks", func(ctx context.Context, in *ListMessageMoveTasksInput) (*ListMessageMoveTasksOutput, error) {
+			return h.ListMessageMoveTasks(ctx, in)
+		}),
+		"ListQueueTags": bind("ListQueueTags", func(ctx context.Context, in *ListQueueTagsInput) (*ListQueueTagsOutput, error) {
+			return h.ListQueueTags(ctx, in)
+		}),
+		"ListQueues": bind("ListQueues", func(ctx context.Context, in *ListQueuesInput) (*ListQueuesOutput, error) {
+			return h.ListQueues(ctx, in)
+		}),
+		"PurgeQueue": bind("PurgeQueue", func(ctx context.Context, in *PurgeQueueInput) (*PurgeQueueOutput, error) {
+			return h.PurgeQueue(ctx, in)
+		}),
+		"ReceiveMessage": bind("ReceiveMessage", func(ctx context.Context, in *ReceiveMessageInput) (*ReceiveMessageOutput, error) {
+			return h.ReceiveMessage(ctx, in)
+		}),
+		"SendMessage": bind("SendMessage", func(ctx context.Context, in *SendMessageInput) (*SendMessageOutput, error) {
+			return h.SendMessage(ctx, in)
+		}),
+		"SendMessageBatch": bind("SendMessageBatch", func(ctx context.Context, in *SendMessageBatchInput) (*SendMessageBatchOutput, error) {
+			return h.SendMessageBatch(ctx, in)
+		}),
+		"SetQueueAttributes": bind("SetQueueAttributes", func(ctx context.Context, in *SetQueueAttributesInput) (*SetQueueAttributesOutput, error) {
+			return h.SetQueueAttributes(ctx, in)
+		}),
+		"StartMessageMoveTask": bind("StartMessageMoveTask", func(ctx context.Context, in *StartMessageMoveTaskInput) (*StartMessageMoveTaskOutput, error) {
+			return h.StartMessageMoveTask(ctx, in)
+		}),
+		"TagQueue": bind("TagQueue", func(ctx context.Context, in *TagQueueInput) (*TagQueueOutput, error) { return h.TagQueue(ctx, in) }),
+		"UntagQueue": bind("UntagQueue", func(ctx context.Context, in *UntagQueueInput) (*UntagQueueOutput, error) {
+			return h.UntagQueue(ctx, in)
+		}),
+	}
+}
+
+// bind adapts a typed operation method to an awsapi.Handler. A nil output with a
+// nil error becomes an empty output, never a typed nil inside an interface.
+func bind[I, O any](op string, f func(context.Context, *I) (*O, error)) awsapi.Handler {
+	return func(ctx context.Context, in any) (any, error) {
+		typed, ok := in.(*I)
+		if !ok {
+			return nil, fmt.Errorf("sqsapi: %s: input is %T, want %T", op, in, typed)
+		}
+		out, err := f(ctx, typed)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = new(O)
+		}
+		return out, nil
+	}
+}
+
+// CancelMessageMoveTaskInput is the input of the CancelMessageMoveTask operation (shape CancelMessageMoveTaskRequest).
+type CancelMessageMoveTaskInput struct {
+	TaskHandle *string `aws:"TaskHandle"`
+}
+
+// CancelMessageMoveTaskOutput is the output of the CancelMessageMoveTask operation (shape CancelMessageMoveTaskResult).
+type CancelMessageMoveTaskOutput struct {
+	ApproximateNumberOfMessagesMoved *int64 `aws:"ApproximateNumberOfMessagesMoved"`
+}
+
+// ChangeMessageVisibilityInput is the input of the ChangeMessageVisibility operation (shape ChangeMessageVisibilityRequest).
+type ChangeMessageVisibilityInput struct {
+	QueueUrl          *string `aws:"QueueUrl"`
+	ReceiptHandle     *string `aws:"ReceiptHandle"`
+	VisibilityTimeout *int32  `aws:"VisibilityTimeout"`
+}
+
+// ChangeMessageVisibilityOutput is the output of the ChangeMessageVisibility operation, which the model leaves empty.
+type ChangeMessageVisibilityOutput struct{}
+
+// ChangeMessageVisibilityBatchInput is the input of the ChangeMessageVisibilityBatch operation (shape ChangeMessageVisibilityBatchRequest).
+type ChangeMessageVisibilityBatchInput struct {
+	QueueUrl *string                                    `aws:"QueueUrl"`
+	Entries  []ChangeMessageVisibilityBatchRequestEntry `aws:"Entries"`
+}
+
+// ChangeMessageVisibilityBatchOutput is the output of the ChangeMessageVisibilityBatch operation (shape ChangeMessageVisibilityBatchResult).
+type ChangeMessageVisibilityBatchOutput struct {
+	Successful []ChangeMessageVisibilityBatchResultEntry `aws:"Successful"`
+	Failed     []BatchResultErrorEntry                   `aws:"Failed"`
+}
+
+// CreateQueueInput is the input of the CreateQueue operation (shape CreateQueueRequest).
+type CreateQueueInput struct {
+	QueueName  *string           `aws:"QueueName"`
+	Attributes map[string]string `aws:"Attributes"`
+	Tags       map[string]string `aws:"tags"`
+}
+
+// CreateQueueOutput is the output of the CreateQueue operation (shape CreateQueueResult).
+type CreateQueueOutput struct {
+	QueueUrl *string `aws:"QueueUrl"`
+}
+
+// DeleteMessageInput is the input of the DeleteMessage operation (shape DeleteMessageRequest).
+type DeleteMessageInput struct {
+	QueueUrl      *string `aws:"QueueUrl"`
+	ReceiptHandle *string `aws:"ReceiptHandle"`
+}
+
+// DeleteMessageOutput is the output of the DeleteMessage operation, which the model leaves empty.
+type DeleteMessageOutput struct{}
+
+// DeleteMessageBatchInput is the input of the DeleteMessageBatch operation (shape DeleteMessageBatchRequest).
+type DeleteMessageBatchInput struct {
+	QueueUrl *string                          `aws:"QueueUrl"`
+	Entries  []DeleteMessageBatchRequestEntry `aws:"Entries"`
+}
+
+// DeleteMessageBatchOutput is the output of the DeleteMessageBatch operation (shape DeleteMessageBatchResult).
+type DeleteMessageBatchOutput struct {
+	Successful []DeleteMessageBatchResultEntry `aws:"Successful"`
+	Failed     []BatchResultErrorEntry         `aws:"Failed"`
+}
+
+// DeleteQueueInput is the input of the DeleteQueue operation (shape DeleteQueueRequest).
+type DeleteQueueInput struct {
+	QueueUrl *string `aws:"QueueUrl"`
+}
+
+// DeleteQueueOutput is the output of the DeleteQueue operation, which the model leaves empty.
+type DeleteQueueOutput struct{}
+
+// GetQueueAttributesInput is the input of the GetQueueAttributes operation (shape GetQueueAttributesRequest).
+type GetQueueAttributesInput struct {
+	QueueUrl       *string  `aws:"QueueUrl"`
+	AttributeNames []string `aws:"AttributeNames"`
+}
+
+// GetQueueAttributesOutput is the output of the GetQueueAttributes operation (shape GetQueueAttributesResult).
+type GetQueueAttributesOutput struct {
+	Attributes map[string]string `aws:"Attributes"`
+}
+
+// GetQueueUrlInput is the input of the GetQueueUrl operation (shape GetQueueUrlRequest).
+type GetQueueUrlInput struct {
+	QueueName              *string `aws:"QueueName"`
+	QueueOwnerAWSAccountId *string `aws:"QueueOwnerAWSAccountId"`
+}
+
+// GetQueueUrlOutput is the output of the GetQueueUrl operation (shape GetQueueUrlResult).
+type GetQueueUrlOutput struct {
+	QueueUrl *string `aws:"QueueUrl"`
+}
+
+// ListDeadLetterSourceQueuesInput is the input of the ListDeadLetterSourceQueues operation (shape ListDeadLetterSourceQueuesRequest).
+type ListDeadLetterSourceQueuesInput struct {
+	QueueUrl   *string `aws:"QueueUrl"`
+	NextToken  *string `aws:"NextToken"`
+	MaxResults *int32  `aws:"MaxResults"`
+}
+
+// ListDeadLetterSourceQueuesOutput is the output of the ListDeadLetterSourceQueues operation (shape ListDeadLetterSourceQueuesResult).
+type ListDeadLetterSourceQueuesOutput struct {
+	QueueUrls []string `aws:"queueUrls"`
+	NextToken *string  `aws:"NextToken"`
+}
+
+// ListMessageMoveTasksInput is the input of the ListMessageMoveTasks operation (shape ListMessageMoveTasksRequest).
+type ListMessageMoveTasksInput struct {
+	SourceArn  *string `aws:"SourceArn"`
+	MaxResults *int32  `aws:"MaxResults"`
+}
+
+// ListMessageMoveTasksOutput is the output of the ListMessageMoveTasks operation (shape ListMessageMoveTasksResult).
+type ListMessageMoveTasksOutput struct {
+	Results []ListMessageMoveTasksResultEntry `aws:"Results"`
+}
+
+// ListQueueTagsInput is the input of the ListQueueTags operation (shape ListQueueTagsRequest).
+type ListQueueTagsInput struct {
+	QueueUrl *string `aws:"QueueUrl"`
+}
+
+// ListQueueTagsOutput is the output of the ListQueueTags operation (shape ListQueueTagsResult).
+type ListQueueTagsOutput struct {
+	Tags map[string]string `aws:"Tags"`
+}
+
+// ListQueuesInput is the input of the ListQueues operation (shape ListQueuesRequest).
+type ListQueuesInput struct {
+	QueueNamePrefix *string `aws:"QueueNamePrefix"`
+	NextToken       *string `aws:"NextToken"`
+	MaxResults      *int32  `aws:"MaxResults"`
+}
+
+// ListQueuesOutput is the output of the ListQueues operation (shape ListQueuesResult).
+type ListQueuesOutput struct {
+	QueueUrls []string `aws:"QueueUrls"`
+	NextToken *string  `aws:"NextToken"`
+}
+
+// PurgeQueueInput is the input of the PurgeQueue operation (shape PurgeQueueRequest).
+type PurgeQueueInput struct {
+	QueueUrl *string `aws:"QueueUrl"`
+}
+
+// PurgeQueueOutput is the output of the PurgeQueue operation, which the model leaves empty.
+type PurgeQueueOutput struct{}
+
+// ReceiveMessageInput is the input of the ReceiveMessage operation (shape ReceiveMessageRequest).
+type ReceiveMessageInput struct {
+	QueueUrl                    *string  `aws:"QueueUrl"`
+	AttributeNames              []string `aws:"AttributeNames"`
+	MessageSystemAttributeNames []string `aws:"MessageSystemAttributeNames"`
+	MessageAttributeNames       []string `aws:"MessageAttributeNames"`
+	MaxNumberOfMessages         *int32   `aws:"MaxNumberOfMessages"`
+	VisibilityTimeout           *int32   `aws:"VisibilityTimeout"`
+	WaitTimeSeconds             *int32   `aws:"WaitTimeSeconds"`
+	ReceiveRequestAttemptId     *string  `aws:"ReceiveRequestAttemptId"`
+}
+
+// ReceiveMessageOutput is the output of the ReceiveMessage operation (shape ReceiveMessageResult).
+type ReceiveMessageOutput struct {
+	Messages []Message `aws:"Messages"`
+}
+
+// SendMessageInput is the input of the SendMessage operation (shape SendMessageRequest).
+type SendMessageInput struct {
+	QueueUrl                *string                                `aws:"QueueUrl"`
+	MessageBody             *string                                `aws:"MessageBody"`
+	DelaySeconds            *int32                                 `aws:"DelaySeconds"`
+	MessageAttributes       map[string]MessageAttributeValue       `aws:"MessageAttributes"`
+	MessageSystemAttributes map[string]MessageSystemAttributeValue `aws:"MessageSystemAttributes"`
+	MessageDeduplicationId  *string                                `aws:"MessageDeduplicationId"`
+	MessageGroupId          *string                                `aws:"MessageGroupId"`
+}
+
+// SendMessageOutput is the output of the SendMessage operation (shape SendMessageResult).
+type SendMessageOutput struct {
+	MD5OfMessageBody             *string `aws:"MD5OfMessageBody"`
+	MD5OfMessageAttributes       *string `aws:"MD5OfMessageAttributes"`
+	MD5OfMessageSystemAttributes *string `aws:"MD5OfMessageSystemAttributes"`
+	MessageId                    *string `aws:"MessageId"`
+	SequenceNumber               *string `aws:"SequenceNumber"`
+}
+
+// SendMessageBatchInput is the input of the SendMessageBatch operation (shape SendMessageBatchRequest).
+type SendMessageBatchInput struct {
+	QueueUrl *string                        `aws:"QueueUrl"`
+	Entries  []SendMessageBatchRequestEntry `aws:"Entries"`
+}
+
+// SendMessageBatchOutput is the output of the SendMessageBatch operation (shape SendMessageBatchResult).
+type SendMessageBatchOutput struct {
+	Successful []SendMessageBatchResultEntry `aws:"Successful"`
+	Failed     []BatchResultErrorEntry       `aws:"Failed"`
+}
+
+// SetQueueAttributesInput is the input of the SetQueueAttributes operation (shape SetQueueAttributesRequest).
+type SetQueueAttributesInput struct {
+	QueueUrl   *string           `aws:"QueueUrl"`
+	Attributes map[string]string `aws:"Attributes"`
+}
+
+// SetQueueAttributesOutput is the output of the SetQueueAttributes operation, which the model leaves empty.
+type SetQueueAttributesOutput struct{}
+
+// StartMessageMoveTaskInput is the input of the StartMessageMoveTask operation (shape StartMessageMoveTaskRequest).
+type StartMessageMoveTaskInput struct {
+	SourceArn                    *string `aws:"SourceArn"`
+	DestinationArn               *string `aws:"DestinationArn"`
+	MaxNumberOfMessagesPerSecond *int32  `aws:"MaxNumberOfMessagesPerSecond"`
+}
+
+// StartMessageMoveTaskOutput is the output of the StartMessageMoveTask operation (shape StartMessageMoveTaskResult).
+type StartMessageMoveTaskOutput struct {
+	TaskHandle *string `aws:"TaskHandle"`
+}
+
+// TagQueueInput is the input of the TagQueue operation (shape TagQueueRequest).
+type TagQueueInput struct {
+	QueueUrl *string           `aws:"QueueUrl"`
+	Tags     map[string]string `aws:"Tags"`
+}
+
+// TagQueueOutput is the output of the TagQueue operation, which the model leaves empty.
+type TagQueueOutput struct{}
+
+// UntagQueueInput is the input of the UntagQueue operation (shape UntagQueueRequest).
+type UntagQueueInput struct {
+	QueueUrl *string  `aws:"QueueUrl"`
+	TagKeys  []string `aws:"TagKeys"`
+}
+
+// UntagQueueOutput is the output of the UntagQueue operation, which the model leaves empty.
+type UntagQueueOutput struct{}
+
+// BatchEntryIdsNotDistinct is the BatchEntryIdsNotDistinct error shape.
+type BatchEntryIdsNotDistinct struct {
+	Message *string `aws:"message"`
+}
+
+// BatchRequestTooLong is the BatchRequestTooLong error shape.
+type BatchRequestTooLong struct {
+	Message *string `aws:"message"`
+}
+
+// BatchResultErrorEntry is the BatchResultErrorEntry shape.
+type BatchResultErrorEntry struct {
+	Id          *string `aws:"Id"`
+	SenderFault *bool   `aws:"SenderFault"`
+	Code        *string `aws:"Code"`
+	Message     *string `aws:"Message"`
+}
+
+// ChangeMessageVisibilityBatchRequestEntry is the ChangeMessageVisibilityBatchRequestEntry shape.
+type ChangeMessageVisibilityBatchRequestEntry struct {
+	Id                *string `aws:"Id"`
+	ReceiptHandle     *string `aws:"ReceiptHandle"`
+	VisibilityTimeout *int32  `aws:"VisibilityTimeout"`
+}
+
+// ChangeMessageVisibilityBatchResultEntry is the ChangeMessageVisibilityBatchResultEntry shape.
+type ChangeMessageVisibilityBatchResultEntry struct {
+	Id *string `aws:"Id"`
+}
+
+// DeleteMessageBatchRequestEntry is the DeleteMessageBatchRequestEntry shape.
+type DeleteMessageBatchRequestEntry struct {
+	Id            *string `aws:"Id"`
+	ReceiptHandle *string `aws:"ReceiptHandle"`
+}
+
+// DeleteMessageBatchResultEntry is the DeleteMessageBatchResultEntry shape.
+type DeleteMessageBatchResultEntry struct {
+	Id *string `aws:"Id"`
+}
+
+// EmptyBatchRequest is the EmptyBatchRequest error shape.
+type EmptyBatchRequest struct {
+	Message *string `aws:"message"`
+}
+
+// InvalidAddress is the InvalidAddress error shape.
+type InvalidAddress struct {
+	Message *string `aws:"message"`
+}
+
+// InvalidAttributeName is the InvalidAttributeName error shape.
+type InvalidAttributeName struct {
+	Message *string `aws:"message"`
+}
+
+// InvalidAttributeValue is the InvalidAttributeValue error shape.
+type InvalidAttributeValue struct {
+	Message *string `aws:"message"`
+}
+
+// InvalidBatchEntryId is the InvalidBatchEntryId error shape.
+type InvalidBatchEntryId struct {
+	Message *string `aws:"message"`
+}
+
+// InvalidIdFormat is the InvalidIdFormat error shape.
+type InvalidIdFormat struct{}
+
+// InvalidMessageContents is the InvalidMessageContents error shape.
+type InvalidMessageContents struct {
+	Message *string `aws:"message"`
+}
+
+// InvalidSecurity is the InvalidSecurity error shape.
+type InvalidSecurity struct {
+	Message *string `aws:"message"`
+}
+
+// KmsAccessDenied is the KmsAccessDenied error shape.
+type KmsAccessDenied struct {
+	Message *string `aws:"message"`
+}
+
+// KmsDisabled is the KmsDisabled error shape.
+type KmsDisabled struct {
+	Message *string `aws:"message"`
+}
+
+// KmsInvalidKeyUsage is the KmsInvalidKeyUsage error shape.
+type KmsInvalidKeyUsage struct {
+	Message *string `aws:"message"`
+}
+
+// KmsInvalidState is the KmsInvalidState error shape.
+type KmsInvalidState struct {
+	Message *string `aws:"message"`
+}
+
+// KmsNotFound is the KmsNotFound error shape.
+type KmsNotFound struct {
+	Message *string `aws:"message"`
+}
+
+// KmsOptInRequired is the KmsOptInRequired error shape.
+type KmsOptInRequired struct {
+	Message *string `aws:"message"`
+}
+
+// KmsThrottled is the KmsThrottled error shape.
+type KmsThrottled struct {
+	Message *string `aws:"message"`
+}
+
+// ListMessageMoveTasksResultEntry is the ListMessageMoveTasksResultEntry shape.
+type ListMessageMoveTasksResultEntry struct {
+	TaskHandle                        *string `aws:"TaskHandle"`
+	Status                            *string `aws:"Status"`
+	SourceArn                         *string `aws:"SourceArn"`
+	DestinationArn                    *string `aws:"DestinationArn"`
+	MaxNumberOfMessagesPerSecond      *int32  `aws:"MaxNumberOfMessagesPerSecond"`
+	ApproximateNumberOfMessagesMoved  *int64  `aws:"ApproximateNumberOfMessagesMoved"`
+	ApproximateNumberOfMessagesToMove *int64  `aws:"ApproximateNumberOfMessagesToMove"`
+	FailureReason                     *string `aws:"FailureReason"`
+	StartedTimestamp                  *int64  `aws:"StartedTimestamp"`
+}
+
+// Message is the Message shape.
+type Message struct {
+	MessageId              *string                          `aws:"MessageId"`
+	ReceiptHandle          *string                          `aws:"ReceiptHandle"`
+	MD5OfBody              *string                          `aws:"MD5OfBody"`
+	Body                   *string                          `aws:"Body"`
+	Attributes             map[string]string                `aws:"Attributes"`
+	MD5OfMessageAttributes *string                          `aws:"MD5OfMessageAttributes"`
+	MessageAttributes      map[string]MessageAttributeValue `aws:"MessageAttributes"`
+}
+
+// MessageAttributeValue is the MessageAttributeValue shape.
+type MessageAttributeValue struct {
+	StringValue      *string  `aws:"StringValue"`
+	BinaryValue      []byte   `aws:"BinaryValue"`
+	StringListValues []string `aws:"StringListValues"`
+	BinaryListValues [][]byte `aws:"BinaryListValues"`
+	DataType         *string  `aws:"DataType"`
+}
+
+// MessageNotInflight is the MessageNotInflight error shape.
+type MessageNotInflight struct{}
+
+// MessageSystemAttributeValue is the MessageSystemAttributeValue shape.
+type MessageSystemAttributeValue struct {
+	StringValue      *string  `aws:"StringValue"`
+	BinaryValue      []byte   `aws:"BinaryValue"`
+	StringListValues []string `aws:"StringListValues"`
+	BinaryListValues [][]byte `aws:"BinaryListValues"`
+	DataType         *string  `aws:"DataType"`
+}
+
+// OverLimit is the OverLimit error shape.
+type OverLimit struct {
+	Message *string `aws:"message"`
+}
+
+// PurgeQueueInProgress is the PurgeQueueInProgress error shape.
+type PurgeQueueInProgress struct {
+	Message *string `aws:"message"`
+}
+
+// QueueDeletedRecently is the QueueDeletedRecently error shape.
+type QueueDeletedRecently struct {
+	Message *string `aws:"message"`
+}
+
+// QueueDoesNotExist is the QueueDoesNotExist error shape.
+type QueueDoesNotExist struct {
+	Message *string `aws:"message"`
+}
+
+// QueueNameExists is the QueueNameExists error shape.
+type QueueNameExists struct {
+	Message *string `aws:"message"`
+}
+
+// ReceiptHandleIsInvalid is the ReceiptHandleIsInvalid error shape.
+type ReceiptHandleIsInvalid struct {
+	Message *string `aws:"message"`
+}
+
+// RequestThrottled is the RequestThrottled error shape.
+type RequestThrottled struct {
+	Message *string `aws:"message"`
+}
+
+// ResourceNotFoundException is the ResourceNotFoundException error shape.
+type ResourceNotFoundException struct {
+	Message *string `aws:"message"`
+}
+
+// SendMessageBatchRequestEntry is the SendMessageBatchRequestEntry shape.
+type SendMessageBatchRequestEntry struct {
+	Id                      *string                                `aws:"Id"`
+	MessageBody             *string                                `aws:"MessageBody"`
+	DelaySeconds            *int32                                 `aws:"DelaySeconds"`
+	MessageAttributes       map[string]MessageAttributeValue       `aws:"MessageAttributes"`
+	MessageSystemAttributes map[string]MessageSystemAttributeValue `aws:"MessageSystemAttributes"`
+	MessageDeduplicationId  *string                                `aws:"MessageDeduplicationId"`
+	MessageGroupId          *string                                `aws:"MessageGroupId"`
+}
+
+// SendMessageBatchResultEntry is the SendMessageBatchResultEntry shape.
+type SendMessageBatchResultEntry struct {
+	Id                           *string `aws:"Id"`
+	MessageId                    *string `aws:"MessageId"`
+	MD5OfMessageBody             *string `aws:"MD5OfMessageBody"`
+	MD5OfMessageAttributes       *string `aws:"MD5OfMessageAttributes"`
+	MD5OfMessageSystemAttributes *string `aws:"MD5OfMessageSystemAttributes"`
+	SequenceNumber               *string `aws:"SequenceNumber"`
+}
+
+// TooManyEntriesInBatchRequest is the TooManyEntriesInBatchRequest error shape.
+type TooManyEntriesInBatchRequest struct {
+	Message *string `aws:"message"`
+}
+
+// UnsupportedOperation is the UnsupportedOperation error shape.
+type UnsupportedOperation struct {
+	Message *string `aws:"message"`
 }

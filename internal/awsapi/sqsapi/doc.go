@@ -11,8 +11,12 @@
 // (xmlNamespace, resultWrapper, locationName, flattened, legacy error codes)
 // that old clients rely on.
 //
-// No operation is implemented yet: every operation is listed with Implemented
-// false, so callers can name it in a NotImplemented error.
+// Implemented operations: CancelMessageMoveTask, ChangeMessageVisibility,
+// ChangeMessageVisibilityBatch, CreateQueue, DeleteMessage, DeleteMessageBatch,
+// DeleteQueue, GetQueueAttributes, GetQueueUrl, ListDeadLetterSourceQueues,
+// ListMessageMoveTasks, ListQueueTags, ListQueues, PurgeQueue, ReceiveMessage,
+// SendMessage, SendMessageBatch, SetQueueAttributes, StartMessageMoveTask,
+// TagQueue, UntagQueue.
 //
 // Regenerate with `go run ./tools/apigen` from the repository root.
 package sqsapi
