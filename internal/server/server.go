@@ -29,6 +29,8 @@ import (
 	"github.com/nubo/nubo/internal/platform/store"
 	"github.com/nubo/nubo/internal/service"
 	"github.com/nubo/nubo/internal/service/iam"
+	"github.com/nubo/nubo/internal/service/lambda"
+	"github.com/nubo/nubo/internal/service/logs"
 	"github.com/nubo/nubo/internal/service/sts"
 )
 
@@ -192,7 +194,15 @@ func (s *Server) buildServices() error {
 		return fmt.Errorf("server: sts: %w", err)
 	}
 	s.sts = stsSvc
-	s.services = []service.Service{iamSvc, stsSvc}
+	lambdaSvc, err := lambda.New(s.sys, iamSvc, lambda.Options{})
+	if err != nil {
+		return fmt.Errorf("server: lambda: %w", err)
+	}
+	logsSvc, err := logs.New(s.sys)
+	if err != nil {
+		return fmt.Errorf("server: logs: %w", err)
+	}
+	s.services = []service.Service{iamSvc, stsSvc, logsSvc, lambdaSvc}
 	s.edge = edge.New(edge.Config{
 		Region: s.cfg.Region, Account: s.cfg.Account, Hostnames: s.cfg.Hostnames,
 		Credentials: stsSvc, Now: s.sys.Clock.Now, Admin: s.adminHandler(), Log: s.cfg.Log,

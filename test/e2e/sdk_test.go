@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 )
@@ -146,22 +146,23 @@ func TestSDKNotImplemented(t *testing.T) {
 		call func() error
 		op   string
 	}{
-		{"sqs json", func() error {
-			_, err := sqs.NewFromConfig(cfg).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("q")})
+		{"dynamodb json", func() error {
+			_, err := dynamodb.NewFromConfig(cfg).ListTables(ctx, &dynamodb.ListTablesInput{})
 			return err
-		}, "sqs operation CreateQueue"},
+		}, "dynamodb operation ListTables"},
 		{"cloudwatch cbor", func() error {
 			_, err := cloudwatch.NewFromConfig(cfg).ListMetrics(ctx, &cloudwatch.ListMetricsInput{})
 			return err
 		}, "cloudwatch operation ListMetrics"},
 		{"s3 rest-xml", func() error {
-			_, err := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }).ListBuckets(ctx, &s3.ListBucketsInput{})
+			_, err := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }).GetBucketAccelerateConfiguration(ctx,
+				&s3.GetBucketAccelerateConfigurationInput{Bucket: aws.String("b")})
 			return err
-		}, "s3 operation ListBuckets"},
+		}, "s3 operation GetBucketAccelerateConfiguration"},
 		{"lambda rest-json", func() error {
-			_, err := lambda.NewFromConfig(cfg).ListFunctions(ctx, &lambda.ListFunctionsInput{})
+			_, err := lambda.NewFromConfig(cfg).ListLayers(ctx, &lambda.ListLayersInput{})
 			return err
-		}, "lambda operation ListFunctions"},
+		}, "lambda operation ListLayers"},
 	}
 	for _, tc := range calls {
 		t.Run(tc.name, func(t *testing.T) {

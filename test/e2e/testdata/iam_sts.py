@@ -72,14 +72,16 @@ expect_error("ValidationError", sts.assume_role, RoleArn=role["Arn"], RoleSessio
 bad = client("sts", aws_secret_access_key="wrong")
 expect_error("SignatureDoesNotMatch", bad.get_caller_identity)
 
-# Unimplemented operations answer NotImplemented naming service and operation,
-# in each protocol: SQS (JSON for new botocore, query for old), S3 (rest-xml),
-# CloudWatch (JSON or query), Lambda (rest-json).
+# Operations Nubo does not implement answer NotImplemented naming service and
+# operation, in each protocol: DynamoDB (JSON 1.0), CloudFormation (query),
+# S3 (rest-xml), CloudWatch (JSON for new botocore, query for old), API Gateway
+# (rest-json).
 for name, call in [
-    ("sqs", lambda: client("sqs").create_queue(QueueName="q")),
-    ("s3", lambda: client("s3").list_buckets()),
+    ("dynamodb", lambda: client("dynamodb").list_tables()),
+    ("cloudformation", lambda: client("cloudformation").list_stacks()),
+    ("s3", lambda: client("s3").get_bucket_accelerate_configuration(Bucket="b")),
     ("cloudwatch", lambda: client("cloudwatch").list_metrics()),
-    ("lambda", lambda: client("lambda").list_functions()),
+    ("apigateway", lambda: client("apigateway").get_rest_apis()),
 ]:
     e = expect_error("NotImplemented", call)
     msg = e.response["Error"].get("Message", "")
