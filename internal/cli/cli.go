@@ -25,6 +25,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"server", "start the Nubo server", runServer},
+		{"invoke", "invoke a function and print its result and log tail", runInvoke},
+		{"logs", "print a function's logs (--follow keeps tailing)", runLogs},
 		{"reset", "drop all state of a running server", runReset},
 		{"clock", "show or advance a running server's clock (clock advance SECONDS)", runClock},
 		{"version", "print the version", runVersion},

@@ -73,6 +73,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, _ *http.Request) {
 			"now": now.UTC().Format(time.RFC3339Nano), "offset_seconds": s.sys.Clock.Offset().Seconds(),
 		},
 		"services": s.serviceStates(),
+		"runtime":  s.runtimeState(),
 	})
 }
 
@@ -113,4 +114,21 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.Encode(v)
+}
+
+// runtimeState describes the function runtime for /_nubo/health: sandbox mode,
+// the Python interpreter and boto3 functions get, and current instances.
+func (s *Server) runtimeState() map[string]any {
+	if s.pool == nil {
+		return map[string]any{"state": "not started"}
+	}
+	info, stats := s.pool.Mode(), s.pool.Stats()
+	return map[string]any{
+		"sandbox": info.Sandbox, "sandbox_reason": info.SandboxReason,
+		"python": info.Python, "python_prefix": info.PythonPrefix, "python_error": info.PythonError,
+		"boto3":                 info.Boto3,
+		"instances":             stats.Instances,
+		"idle_instances":        stats.IdleInstances,
+		"concurrent_executions": stats.ConcurrentExecutions,
+	}
 }

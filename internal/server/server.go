@@ -27,6 +27,7 @@ import (
 	"github.com/nubo/nubo/internal/platform/clock"
 	"github.com/nubo/nubo/internal/platform/metrics"
 	"github.com/nubo/nubo/internal/platform/store"
+	"github.com/nubo/nubo/internal/runtime/pool"
 	"github.com/nubo/nubo/internal/service"
 	"github.com/nubo/nubo/internal/service/iam"
 	"github.com/nubo/nubo/internal/service/lambda"
@@ -91,6 +92,9 @@ type Server struct {
 	edge     *edge.Server
 	services []service.Service
 	sts      *sts.Service
+	logs     *logs.Service
+	lambda   *lambda.Service
+	pool     *pool.Pool
 	started  time.Time
 
 	ln      net.Listener
@@ -202,6 +206,7 @@ func (s *Server) buildServices() error {
 	if err != nil {
 		return fmt.Errorf("server: logs: %w", err)
 	}
+	s.logs, s.lambda = logsSvc, lambdaSvc
 	s.services = []service.Service{iamSvc, stsSvc, logsSvc, lambdaSvc}
 	s.edge = edge.New(edge.Config{
 		Region: s.cfg.Region, Account: s.cfg.Account, Hostnames: s.cfg.Hostnames,
@@ -229,6 +234,10 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.ln = ln
 	s.sys.Endpoint = "http://" + ln.Addr().String()
+	if err := s.startRuntime(); err != nil {
+		ln.Close()
+		return err
+	}
 	for _, svc := range s.services {
 		if st, ok := svc.(service.Starter); ok {
 			if err := st.Start(ctx); err != nil {
@@ -248,6 +257,22 @@ func (s *Server) Start(ctx context.Context) error {
 	}()
 	s.cfg.Log.Info("nubo listening", "addr", ln.Addr().String(), "data_dir", s.cfg.DataDir,
 		"region", s.cfg.Region, "account", s.cfg.Account)
+	return nil
+}
+
+// startRuntime creates the pool that runs function instances; it needs the
+// endpoint functions call back on, known once the listener is bound.
+func (s *Server) startRuntime() error {
+	p, err := pool.New(pool.Config{
+		Clock: s.sys.Clock, Credentials: s.sts, Logs: s.logs, Metrics: s.sys.Metrics,
+		Endpoint: s.sys.Endpoint, Region: s.cfg.Region, Account: s.cfg.Account,
+		WorkDir: filepath.Join(s.cfg.DataDir, "runtime"), Log: s.cfg.Log,
+	})
+	if err != nil {
+		return fmt.Errorf("server: function pool: %w", err)
+	}
+	s.pool = p
+	s.lambda.SetExecutor(p)
 	return nil
 }
 
@@ -272,6 +297,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			if err := st.Stop(ctx); err != nil {
 				errs = append(errs, fmt.Errorf("stop %s: %w", s.services[i].API().ID, err))
 			}
+		}
+	}
+	// The pool outlives the services: Lambda's async workers may be invoking
+	// until they stop.
+	if s.pool != nil {
+		if err := s.pool.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close function pool: %w", err))
 		}
 	}
 	errs = append(errs, s.closePlatform())

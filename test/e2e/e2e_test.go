@@ -14,9 +14,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/nubo/nubo/internal/runtime/sandbox"
 	"github.com/nubo/nubo/internal/server"
 	"github.com/nubo/nubo/internal/server/servertest"
 )
+
+// TestMain lets the test binary serve as the function sandbox's init: the
+// in-process server starts sandboxes by re-executing the running binary.
+func TestMain(m *testing.M) {
+	sandbox.MaybeRunInit()
+	os.Exit(m.Run())
+}
 
 // start starts a fresh server for one test.
 func start(t *testing.T) *servertest.Server {

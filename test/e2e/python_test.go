@@ -55,6 +55,8 @@ func cleanEnv() []string {
 
 func TestPythonIAMSTS(t *testing.T) { runPython(t, "iam_sts.py") }
 
+func TestPythonLambdaBook(t *testing.T) { runPython(t, "lambda_book.py") }
+
 // clis are the AWS CLI generations: v1 on PATH (botocore latest) and Debian's 2.9.
 var clis = []struct{ name, path string }{
 	{"aws-cli-v1", "aws"},
