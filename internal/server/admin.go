@@ -36,8 +36,8 @@ func (s *Server) adminHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Raw service routes authenticate themselves (signed URLs).
 		if hasRaw {
-			if h, pattern := raw.Handler(r); pattern != "" {
-				h.ServeHTTP(w, r)
+			if _, pattern := raw.Handler(r); pattern != "" {
+				raw.ServeHTTP(w, r) // routes again so the handler sees its path values
 				return
 			}
 		}

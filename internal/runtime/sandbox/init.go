@@ -80,6 +80,9 @@ func markCloseOnExec() {
 // capabilities and no_new_privs. Both are per-thread attributes inherited
 // by the child, so the thread that forks is locked and prepared first.
 func startWorkload(cfg *initConfig) (int, error) {
+	if cfg.Privileged {
+		return startPrivileged(cfg)
+	}
 	runtime.LockOSThread()
 	// The thread stays locked for the life of the init so that no other
 	// goroutine ever runs on a thread whose attributes were changed.
@@ -108,6 +111,19 @@ func startWorkload(cfg *initConfig) (int, error) {
 		},
 	}
 	return syscall.ForkExec(cfg.Args[0], cfg.Args, attr)
+}
+
+// startPrivileged executes a trusted platform workload as root with the
+// init's capabilities (Config.Privileged), under the same resource limits.
+func startPrivileged(cfg *initConfig) (int, error) {
+	if err := setRlimits(); err != nil {
+		return 0, err
+	}
+	files := []uintptr{0, 1, 2}
+	for i := 0; i < cfg.ExtraFiles; i++ {
+		files = append(files, uintptr(firstExtraFD+i))
+	}
+	return syscall.ForkExec(cfg.Args[0], cfg.Args, &syscall.ProcAttr{Dir: "/", Env: cfg.Env, Files: files})
 }
 
 // setRlimits applies Lambda's limits: 1024 open files, no core dumps.

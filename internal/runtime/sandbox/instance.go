@@ -155,6 +155,7 @@ func (i *Instance) configure(cfg Config, cfgW *os.File, root, etc string) error 
 		Root: root, EtcDir: etc, Hostname: cfg.ID, CodeDir: cfg.CodeDir, LayerDirs: cfg.LayerDirs,
 		RuntimeDirs: cfg.RuntimeDirs, TmpSizeMB: cfg.TmpSizeMB, UID: cfg.UID, GID: cfg.GID,
 		Env: cfg.Env, Args: cfg.Args, ExtraFiles: len(cfg.ExtraFiles), NetNS: cfg.NetNS,
+		Privileged: cfg.Privileged,
 	}
 	if err := json.NewEncoder(cfgW).Encode(&ic); err != nil {
 		return fmt.Errorf("sandbox: sending config to init: %w", err)

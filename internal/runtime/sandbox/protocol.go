@@ -37,6 +37,7 @@ type initConfig struct {
 	Args        []string          `json:"args"`
 	ExtraFiles  int               `json:"extraFiles"`
 	NetNS       bool              `json:"netns"`
+	Privileged  bool              `json:"privileged,omitempty"`
 }
 
 // statusMsg is one decoded status line.

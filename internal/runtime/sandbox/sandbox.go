@@ -90,6 +90,13 @@ type Config struct {
 	// loopback interface. By default the instance shares the host's network
 	// and reaches the Runtime API on the host's 127.0.0.1.
 	NetNS bool
+	// Privileged runs the workload as root with the init's capabilities and
+	// without no_new_privs: UID and GID then only name the sandbox user in
+	// the /etc skeleton. It exists for platform processes that build
+	// sandboxes themselves inside this one (the zygote of package zygote)
+	// and must never be set for function code. Isolated mode only: Start
+	// fails in Process mode when it is set.
+	Privileged bool
 }
 
 // ExitStatus is how an instance's main process ended.
@@ -210,6 +217,9 @@ func Start(ctx context.Context, cfg Config) (*Instance, error) {
 	}
 	h, reason := detect()
 	if h == nil {
+		if cfg.Privileged {
+			return nil, fmt.Errorf("sandbox: a privileged instance needs Isolated mode: %s", reason)
+		}
 		return startProcess(ctx, cfg, reason)
 	}
 	return startIsolated(ctx, cfg, h)
