@@ -25,7 +25,9 @@ type Handler interface {
 	CreateBucket(ctx context.Context, in *CreateBucketInput) (*CreateBucketOutput, error)
 	CreateMultipartUpload(ctx context.Context, in *CreateMultipartUploadInput) (*CreateMultipartUploadOutput, error)
 	DeleteBucket(ctx context.Context, in *DeleteBucketInput) (*DeleteBucketOutput, error)
+	DeleteBucketCors(ctx context.Context, in *DeleteBucketCorsInput) (*DeleteBucketCorsOutput, error)
 	DeleteBucketEncryption(ctx context.Context, in *DeleteBucketEncryptionInput) (*DeleteBucketEncryptionOutput, error)
+	DeleteBucketLifecycle(ctx context.Context, in *DeleteBucketLifecycleInput) (*DeleteBucketLifecycleOutput, error)
 	DeleteBucketOwnershipControls(ctx context.Context, in *DeleteBucketOwnershipControlsInput) (*DeleteBucketOwnershipControlsOutput, error)
 	DeleteBucketPolicy(ctx context.Context, in *DeleteBucketPolicyInput) (*DeleteBucketPolicyOutput, error)
 	DeleteBucketTagging(ctx context.Context, in *DeleteBucketTaggingInput) (*DeleteBucketTaggingOutput, error)
@@ -33,7 +35,9 @@ type Handler interface {
 	DeleteObjectTagging(ctx context.Context, in *DeleteObjectTaggingInput) (*DeleteObjectTaggingOutput, error)
 	DeleteObjects(ctx context.Context, in *DeleteObjectsInput) (*DeleteObjectsOutput, error)
 	GetBucketAcl(ctx context.Context, in *GetBucketAclInput) (*GetBucketAclOutput, error)
+	GetBucketCors(ctx context.Context, in *GetBucketCorsInput) (*GetBucketCorsOutput, error)
 	GetBucketEncryption(ctx context.Context, in *GetBucketEncryptionInput) (*GetBucketEncryptionOutput, error)
+	GetBucketLifecycleConfiguration(ctx context.Context, in *GetBucketLifecycleConfigurationInput) (*GetBucketLifecycleConfigurationOutput, error)
 	GetBucketLocation(ctx context.Context, in *GetBucketLocationInput) (*GetBucketLocationOutput, error)
 	GetBucketNotificationConfiguration(ctx context.Context, in *GetBucketNotificationConfigurationInput) (*GetBucketNotificationConfigurationOutput, error)
 	GetBucketOwnershipControls(ctx context.Context, in *GetBucketOwnershipControlsInput) (*GetBucketOwnershipControlsOutput, error)
@@ -52,7 +56,9 @@ type Handler interface {
 	ListObjectsV2(ctx context.Context, in *ListObjectsV2Input) (*ListObjectsV2Output, error)
 	ListParts(ctx context.Context, in *ListPartsInput) (*ListPartsOutput, error)
 	PutBucketAcl(ctx context.Context, in *PutBucketAclInput) (*PutBucketAclOutput, error)
+	PutBucketCors(ctx context.Context, in *PutBucketCorsInput) (*PutBucketCorsOutput, error)
 	PutBucketEncryption(ctx context.Context, in *PutBucketEncryptionInput) (*PutBucketEncryptionOutput, error)
+	PutBucketLifecycleConfiguration(ctx context.Context, in *PutBucketLifecycleConfigurationInput) (*PutBucketLifecycleConfigurationOutput, error)
 	PutBucketNotificationConfiguration(ctx context.Context, in *PutBucketNotificationConfigurationInput) (*PutBucketNotificationConfigurationOutput, error)
 	PutBucketOwnershipControls(ctx context.Context, in *PutBucketOwnershipControlsInput) (*PutBucketOwnershipControlsOutput, error)
 	PutBucketPolicy(ctx context.Context, in *PutBucketPolicyInput) (*PutBucketPolicyOutput, error)
@@ -73,7 +79,9 @@ var loadAPI = sync.OnceValue(func() *awsapi.Service {
 		"CreateBucket":                       {Input: reflect.TypeOf(CreateBucketInput{}), Output: reflect.TypeOf(CreateBucketOutput{})},
 		"CreateMultipartUpload":              {Input: reflect.TypeOf(CreateMultipartUploadInput{}), Output: reflect.TypeOf(CreateMultipartUploadOutput{})},
 		"DeleteBucket":                       {Input: reflect.TypeOf(DeleteBucketInput{}), Output: reflect.TypeOf(DeleteBucketOutput{})},
+		"DeleteBucketCors":                   {Input: reflect.TypeOf(DeleteBucketCorsInput{}), Output: reflect.TypeOf(DeleteBucketCorsOutput{})},
 		"DeleteBucketEncryption":             {Input: reflect.TypeOf(DeleteBucketEncryptionInput{}), Output: reflect.TypeOf(DeleteBucketEncryptionOutput{})},
+		"DeleteBucketLifecycle":              {Input: reflect.TypeOf(DeleteBucketLifecycleInput{}), Output: reflect.TypeOf(DeleteBucketLifecycleOutput{})},
 		"DeleteBucketOwnershipControls":      {Input: reflect.TypeOf(DeleteBucketOwnershipControlsInput{}), Output: reflect.TypeOf(DeleteBucketOwnershipControlsOutput{})},
 		"DeleteBucketPolicy":                 {Input: reflect.TypeOf(DeleteBucketPolicyInput{}), Output: reflect.TypeOf(DeleteBucketPolicyOutput{})},
 		"DeleteBucketTagging":                {Input: reflect.TypeOf(DeleteBucketTaggingInput{}), Output: reflect.TypeOf(DeleteBucketTaggingOutput{})},
@@ -81,7 +89,9 @@ var loadAPI = sync.OnceValue(func() *awsapi.Service {
 		"DeleteObjectTagging":                {Input: reflect.TypeOf(DeleteObjectTaggingInput{}), Output: reflect.TypeOf(DeleteObjectTaggingOutput{})},
 		"DeleteObjects":                      {Input: reflect.TypeOf(DeleteObjectsInput{}), Output: reflect.TypeOf(DeleteObjectsOutput{})},
 		"GetBucketAcl":                       {Input: reflect.TypeOf(GetBucketAclInput{}), Output: reflect.TypeOf(GetBucketAclOutput{})},
+		"GetBucketCors":                      {Input: reflect.TypeOf(GetBucketCorsInput{}), Output: reflect.TypeOf(GetBucketCorsOutput{})},
 		"GetBucketEncryption":                {Input: reflect.TypeOf(GetBucketEncryptionInput{}), Output: reflect.TypeOf(GetBucketEncryptionOutput{})},
+		"GetBucketLifecycleConfiguration":    {Input: reflect.TypeOf(GetBucketLifecycleConfigurationInput{}), Output: reflect.TypeOf(GetBucketLifecycleConfigurationOutput{})},
 		"GetBucketLocation":                  {Input: reflect.TypeOf(GetBucketLocationInput{}), Output: reflect.TypeOf(GetBucketLocationOutput{})},
 		"GetBucketNotificationConfiguration": {Input: reflect.TypeOf(GetBucketNotificationConfigurationInput{}), Output: reflect.TypeOf(GetBucketNotificationConfigurationOutput{})},
 		"GetBucketOwnershipControls":         {Input: reflect.TypeOf(GetBucketOwnershipControlsInput{}), Output: reflect.TypeOf(GetBucketOwnershipControlsOutput{})},
@@ -100,7 +110,9 @@ var loadAPI = sync.OnceValue(func() *awsapi.Service {
 		"ListObjectsV2":                      {Input: reflect.TypeOf(ListObjectsV2Input{}), Output: reflect.TypeOf(ListObjectsV2Output{})},
 		"ListParts":                          {Input: reflect.TypeOf(ListPartsInput{}), Output: reflect.TypeOf(ListPartsOutput{})},
 		"PutBucketAcl":                       {Input: reflect.TypeOf(PutBucketAclInput{}), Output: reflect.TypeOf(PutBucketAclOutput{})},
+		"PutBucketCors":                      {Input: reflect.TypeOf(PutBucketCorsInput{}), Output: reflect.TypeOf(PutBucketCorsOutput{})},
 		"PutBucketEncryption":                {Input: reflect.TypeOf(PutBucketEncryptionInput{}), Output: reflect.TypeOf(PutBucketEncryptionOutput{})},
+		"PutBucketLifecycleConfiguration":    {Input: reflect.TypeOf(PutBucketLifecycleConfigurationInput{}), Output: reflect.TypeOf(PutBucketLifecycleConfigurationOutput{})},
 		"PutBucketNotificationConfiguration": {Input: reflect.TypeOf(PutBucketNotificationConfigurationInput{}), Output: reflect.TypeOf(PutBucketNotificationConfigurationOutput{})},
 		"PutBucketOwnershipControls":         {Input: reflect.TypeOf(PutBucketOwnershipControlsInput{}), Output: reflect.TypeOf(PutBucketOwnershipControlsOutput{})},
 		"PutBucketPolicy":                    {Input: reflect.TypeOf(PutBucketPolicyInput{}), Output: reflect.TypeOf(PutBucketPolicyOutput{})},
@@ -142,8 +154,14 @@ func Bind(h Handler) map[string]awsapi.Handler {
 		"DeleteBucket": bind("DeleteBucket", func(ctx context.Context, in *DeleteBucketInput) (*DeleteBucketOutput, error) {
 			return h.DeleteBucket(ctx, in)
 		}),
+		"DeleteBucketCors": bind("DeleteBucketCors", func(ctx context.Context, in *DeleteBucketCorsInput) (*DeleteBucketCorsOutput, error) {
+			return h.DeleteBucketCors(ctx, in)
+		}),
 		"DeleteBucketEncryption": bind("DeleteBucketEncryption", func(ctx context.Context, in *DeleteBucketEncryptionInput) (*DeleteBucketEncryptionOutput, error) {
 			return h.DeleteBucketEncryption(ctx, in)
+		}),
+		"DeleteBucketLifecycle": bind("DeleteBucketLifecycle", func(ctx context.Context, in *DeleteBucketLifecycleInput) (*DeleteBucketLifecycleOutput, error) {
+			return h.DeleteBucketLifecycle(ctx, in)
 		}),
 		"DeleteBucketOwnershipControls": bind("DeleteBucketOwnershipControls", func(ctx context.Context, in *DeleteBucketOwnershipControlsInput) (*DeleteBucketOwnershipControlsOutput, error) {
 			return h.DeleteBucketOwnershipControls(ctx, in)
@@ -166,8 +184,14 @@ func Bind(h Handler) map[string]awsapi.Handler {
 		"GetBucketAcl": bind("GetBucketAcl", func(ctx context.Context, in *GetBucketAclInput) (*GetBucketAclOutput, error) {
 			return h.GetBucketAcl(ctx, in)
 		}),
+		"GetBucketCors": bind("GetBucketCors", func(ctx context.Context, in *GetBucketCorsInput) (*GetBucketCorsOutput, error) {
+			return h.GetBucketCors(ctx, in)
+		}),
 		"GetBucketEncryption": bind("GetBucketEncryption", func(ctx context.Context, in *GetBucketEncryptionInput) (*GetBucketEncryptionOutput, error) {
 			return h.GetBucketEncryption(ctx, in)
+		}),
+		"GetBucketLifecycleConfiguration": bind("GetBucketLifecycleConfiguration", func(ctx context.Context, in *GetBucketLifecycleConfigurationInput) (*GetBucketLifecycleConfigurationOutput, error) {
+			return h.GetBucketLifecycleConfiguration(ctx, in)
 		}),
 		"GetBucketLocation": bind("GetBucketLocation", func(ctx context.Context, in *GetBucketLocationInput) (*GetBucketLocationOutput, error) {
 			return h.GetBucketLocation(ctx, in)
@@ -219,8 +243,14 @@ func Bind(h Handler) map[string]awsapi.Handler {
 		"PutBucketAcl": bind("PutBucketAcl", func(ctx context.Context, in *PutBucketAclInput) (*PutBucketAclOutput, error) {
 			return h.PutBucketAcl(ctx, in)
 		}),
+		"PutBucketCors": bind("PutBucketCors", func(ctx context.Context, in *PutBucketCorsInput) (*PutBucketCorsOutput, error) {
+			return h.PutBucketCors(ctx, in)
+		}),
 		"PutBucketEncryption": bind("PutBucketEncryption", func(ctx context.Context, in *PutBucketEncryptionInput) (*PutBucketEncryptionOutput, error) {
 			return h.PutBucketEncryption(ctx, in)
+		}),
+		"PutBucketLifecycleConfiguration": bind("PutBucketLifecycleConfiguration", func(ctx context.Context, in *PutBucketLifecycleConfigurationInput) (*PutBucketLifecycleConfigurationOutput, error) {
+			return h.PutBucketLifecycleConfiguration(ctx, in)
 		}),
 		"PutBucketNotificationConfiguration": bind("PutBucketNotificationConfiguration", func(ctx context.Context, in *PutBucketNotificationConfigurationInput) (*PutBucketNotificationConfigurationOutput, error) {
 			return h.PutBucketNotificationConfiguration(ctx, in)
@@ -481,6 +511,15 @@ type DeleteBucketInput struct {
 // DeleteBucketOutput is the output of the DeleteBucket operation, which the model leaves empty.
 type DeleteBucketOutput struct{}
 
+// DeleteBucketCorsInput is the input of the DeleteBucketCors operation (shape DeleteBucketCorsRequest).
+type DeleteBucketCorsInput struct {
+	Bucket              *string `aws:"Bucket"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// DeleteBucketCorsOutput is the output of the DeleteBucketCors operation, which the model leaves empty.
+type DeleteBucketCorsOutput struct{}
+
 // DeleteBucketEncryptionInput is the input of the DeleteBucketEncryption operation (shape DeleteBucketEncryptionRequest).
 type DeleteBucketEncryptionInput struct {
 	Bucket              *string `aws:"Bucket"`
@@ -489,6 +528,15 @@ type DeleteBucketEncryptionInput struct {
 
 // DeleteBucketEncryptionOutput is the output of the DeleteBucketEncryption operation, which the model leaves empty.
 type DeleteBucketEncryptionOutput struct{}
+
+// DeleteBucketLifecycleInput is the input of the DeleteBucketLifecycle operation (shape DeleteBucketLifecycleRequest).
+type DeleteBucketLifecycleInput struct {
+	Bucket              *string `aws:"Bucket"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// DeleteBucketLifecycleOutput is the output of the DeleteBucketLifecycle operation, which the model leaves empty.
+type DeleteBucketLifecycleOutput struct{}
 
 // DeleteBucketOwnershipControlsInput is the input of the DeleteBucketOwnershipControls operation (shape DeleteBucketOwnershipControlsRequest).
 type DeleteBucketOwnershipControlsInput struct {
@@ -581,6 +629,17 @@ type GetBucketAclOutput struct {
 	Grants []Grant `aws:"Grants"`
 }
 
+// GetBucketCorsInput is the input of the GetBucketCors operation (shape GetBucketCorsRequest).
+type GetBucketCorsInput struct {
+	Bucket              *string `aws:"Bucket"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// GetBucketCorsOutput is the output of the GetBucketCors operation (shape GetBucketCorsOutput).
+type GetBucketCorsOutput struct {
+	CORSRules []CORSRule `aws:"CORSRules"`
+}
+
 // GetBucketEncryptionInput is the input of the GetBucketEncryption operation (shape GetBucketEncryptionRequest).
 type GetBucketEncryptionInput struct {
 	Bucket              *string `aws:"Bucket"`
@@ -590,6 +649,18 @@ type GetBucketEncryptionInput struct {
 // GetBucketEncryptionOutput is the output of the GetBucketEncryption operation (shape GetBucketEncryptionOutput).
 type GetBucketEncryptionOutput struct {
 	ServerSideEncryptionConfiguration *ServerSideEncryptionConfiguration `aws:"ServerSideEncryptionConfiguration"`
+}
+
+// GetBucketLifecycleConfigurationInput is the input of the GetBucketLifecycleConfiguration operation (shape GetBucketLifecycleConfigurationRequest).
+type GetBucketLifecycleConfigurationInput struct {
+	Bucket              *string `aws:"Bucket"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// GetBucketLifecycleConfigurationOutput is the output of the GetBucketLifecycleConfiguration operation (shape GetBucketLifecycleConfigurationOutput).
+type GetBucketLifecycleConfigurationOutput struct {
+	Rules                              []LifecycleRule `aws:"Rules"`
+	TransitionDefaultMinimumObjectSize *string         `aws:"TransitionDefaultMinimumObjectSize"`
 }
 
 // GetBucketLocationInput is the input of the GetBucketLocation operation (shape GetBucketLocationRequest).
@@ -1042,6 +1113,18 @@ type PutBucketAclInput struct {
 // PutBucketAclOutput is the output of the PutBucketAcl operation, which the model leaves empty.
 type PutBucketAclOutput struct{}
 
+// PutBucketCorsInput is the input of the PutBucketCors operation (shape PutBucketCorsRequest).
+type PutBucketCorsInput struct {
+	Bucket              *string            `aws:"Bucket"`
+	CORSConfiguration   *CORSConfiguration `aws:"CORSConfiguration"`
+	ContentMD5          *string            `aws:"ContentMD5"`
+	ChecksumAlgorithm   *string            `aws:"ChecksumAlgorithm"`
+	ExpectedBucketOwner *string            `aws:"ExpectedBucketOwner"`
+}
+
+// PutBucketCorsOutput is the output of the PutBucketCors operation, which the model leaves empty.
+type PutBucketCorsOutput struct{}
+
 // PutBucketEncryptionInput is the input of the PutBucketEncryption operation (shape PutBucketEncryptionRequest).
 type PutBucketEncryptionInput struct {
 	Bucket                            *string                            `aws:"Bucket"`
@@ -1053,6 +1136,20 @@ type PutBucketEncryptionInput struct {
 
 // PutBucketEncryptionOutput is the output of the PutBucketEncryption operation, which the model leaves empty.
 type PutBucketEncryptionOutput struct{}
+
+// PutBucketLifecycleConfigurationInput is the input of the PutBucketLifecycleConfiguration operation (shape PutBucketLifecycleConfigurationRequest).
+type PutBucketLifecycleConfigurationInput struct {
+	Bucket                             *string                       `aws:"Bucket"`
+	ChecksumAlgorithm                  *string                       `aws:"ChecksumAlgorithm"`
+	LifecycleConfiguration             *BucketLifecycleConfiguration `aws:"LifecycleConfiguration"`
+	ExpectedBucketOwner                *string                       `aws:"ExpectedBucketOwner"`
+	TransitionDefaultMinimumObjectSize *string                       `aws:"TransitionDefaultMinimumObjectSize"`
+}
+
+// PutBucketLifecycleConfigurationOutput is the output of the PutBucketLifecycleConfiguration operation (shape PutBucketLifecycleConfigurationOutput).
+type PutBucketLifecycleConfigurationOutput struct {
+	TransitionDefaultMinimumObjectSize *string `aws:"TransitionDefaultMinimumObjectSize"`
+}
 
 // PutBucketNotificationConfigurationInput is the input of the PutBucketNotificationConfiguration operation (shape PutBucketNotificationConfigurationRequest).
 type PutBucketNotificationConfigurationInput struct {
@@ -1291,6 +1388,11 @@ type UploadPartCopyOutput struct {
 	RequestCharged       *string         `aws:"RequestCharged"`
 }
 
+// AbortIncompleteMultipartUpload is the AbortIncompleteMultipartUpload shape.
+type AbortIncompleteMultipartUpload struct {
+	DaysAfterInitiation *int32 `aws:"DaysAfterInitiation"`
+}
+
 // AccessControlPolicy is the AccessControlPolicy shape.
 type AccessControlPolicy struct {
 	Grants []Grant `aws:"Grants"`
@@ -1320,6 +1422,26 @@ type BucketAlreadyOwnedByYou struct{}
 type BucketInfo struct {
 	DataRedundancy *string `aws:"DataRedundancy"`
 	Type           *string `aws:"Type"`
+}
+
+// BucketLifecycleConfiguration is the BucketLifecycleConfiguration shape.
+type BucketLifecycleConfiguration struct {
+	Rules []LifecycleRule `aws:"Rules"`
+}
+
+// CORSConfiguration is the CORSConfiguration shape.
+type CORSConfiguration struct {
+	CORSRules []CORSRule `aws:"CORSRules"`
+}
+
+// CORSRule is the CORSRule shape.
+type CORSRule struct {
+	ID             *string  `aws:"ID"`
+	AllowedHeaders []string `aws:"AllowedHeaders"`
+	AllowedMethods []string `aws:"AllowedMethods"`
+	AllowedOrigins []string `aws:"AllowedOrigins"`
+	ExposeHeaders  []string `aws:"ExposeHeaders"`
+	MaxAgeSeconds  *int32   `aws:"MaxAgeSeconds"`
 }
 
 // CommonPrefix is the CommonPrefix shape.
@@ -1473,6 +1595,43 @@ type LambdaFunctionConfiguration struct {
 	Filter            *NotificationConfigurationFilter `aws:"Filter"`
 }
 
+// LifecycleExpiration is the LifecycleExpiration shape.
+type LifecycleExpiration struct {
+	Date                      *time.Time `aws:"Date"`
+	Days                      *int32     `aws:"Days"`
+	ExpiredObjectDeleteMarker *bool      `aws:"ExpiredObjectDeleteMarker"`
+}
+
+// LifecycleRule is the LifecycleRule shape.
+type LifecycleRule struct {
+	Expiration                     *LifecycleExpiration            `aws:"Expiration"`
+	ID                             *string                         `aws:"ID"`
+	Prefix                         *string                         `aws:"Prefix"`
+	Filter                         *LifecycleRuleFilter            `aws:"Filter"`
+	Status                         *string                         `aws:"Status"`
+	Transitions                    []Transition                    `aws:"Transitions"`
+	NoncurrentVersionTransitions   []NoncurrentVersionTransition   `aws:"NoncurrentVersionTransitions"`
+	NoncurrentVersionExpiration    *NoncurrentVersionExpiration    `aws:"NoncurrentVersionExpiration"`
+	AbortIncompleteMultipartUpload *AbortIncompleteMultipartUpload `aws:"AbortIncompleteMultipartUpload"`
+}
+
+// LifecycleRuleAndOperator is the LifecycleRuleAndOperator shape.
+type LifecycleRuleAndOperator struct {
+	Prefix                *string `aws:"Prefix"`
+	Tags                  []Tag   `aws:"Tags"`
+	ObjectSizeGreaterThan *int64  `aws:"ObjectSizeGreaterThan"`
+	ObjectSizeLessThan    *int64  `aws:"ObjectSizeLessThan"`
+}
+
+// LifecycleRuleFilter is the LifecycleRuleFilter shape.
+type LifecycleRuleFilter struct {
+	Prefix                *string                   `aws:"Prefix"`
+	Tag                   *Tag                      `aws:"Tag"`
+	ObjectSizeGreaterThan *int64                    `aws:"ObjectSizeGreaterThan"`
+	ObjectSizeLessThan    *int64                    `aws:"ObjectSizeLessThan"`
+	And                   *LifecycleRuleAndOperator `aws:"And"`
+}
+
 // LocationInfo is the LocationInfo shape.
 type LocationInfo struct {
 	Type *string `aws:"Type"`
@@ -1499,6 +1658,19 @@ type NoSuchKey struct{}
 
 // NoSuchUpload is the NoSuchUpload error shape.
 type NoSuchUpload struct{}
+
+// NoncurrentVersionExpiration is the NoncurrentVersionExpiration shape.
+type NoncurrentVersionExpiration struct {
+	NoncurrentDays          *int32 `aws:"NoncurrentDays"`
+	NewerNoncurrentVersions *int32 `aws:"NewerNoncurrentVersions"`
+}
+
+// NoncurrentVersionTransition is the NoncurrentVersionTransition shape.
+type NoncurrentVersionTransition struct {
+	NoncurrentDays          *int32  `aws:"NoncurrentDays"`
+	StorageClass            *string `aws:"StorageClass"`
+	NewerNoncurrentVersions *int32  `aws:"NewerNoncurrentVersions"`
+}
 
 // NotificationConfiguration is the NotificationConfiguration shape.
 type NotificationConfiguration struct {
@@ -1644,6 +1816,13 @@ type TopicConfiguration struct {
 	TopicArn *string                          `aws:"TopicArn"`
 	Events   []string                         `aws:"Events"`
 	Filter   *NotificationConfigurationFilter `aws:"Filter"`
+}
+
+// Transition is the Transition shape.
+type Transition struct {
+	Date         *time.Time `aws:"Date"`
+	Days         *int32     `aws:"Days"`
+	StorageClass *string    `aws:"StorageClass"`
 }
 
 // VersioningConfiguration is the VersioningConfiguration shape.

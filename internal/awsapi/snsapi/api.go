@@ -3,7 +3,10 @@
 package snsapi
 
 import (
+	"context"
 	_ "embed"
+	"fmt"
+	"reflect"
 	"sync"
 
 	"github.com/nubo/nubo/internal/awsapi"
@@ -13,11 +16,47 @@ import (
 var modelJSON []byte
 
 // Handler is implemented by the service: one method per implemented operation.
-type Handler interface{}
+type Handler interface {
+	ConfirmSubscription(ctx context.Context, in *ConfirmSubscriptionInput) (*ConfirmSubscriptionOutput, error)
+	CreateTopic(ctx context.Context, in *CreateTopicInput) (*CreateTopicOutput, error)
+	DeleteTopic(ctx context.Context, in *DeleteTopicInput) (*DeleteTopicOutput, error)
+	GetSubscriptionAttributes(ctx context.Context, in *GetSubscriptionAttributesInput) (*GetSubscriptionAttributesOutput, error)
+	GetTopicAttributes(ctx context.Context, in *GetTopicAttributesInput) (*GetTopicAttributesOutput, error)
+	ListSubscriptions(ctx context.Context, in *ListSubscriptionsInput) (*ListSubscriptionsOutput, error)
+	ListSubscriptionsByTopic(ctx context.Context, in *ListSubscriptionsByTopicInput) (*ListSubscriptionsByTopicOutput, error)
+	ListTagsForResource(ctx context.Context, in *ListTagsForResourceInput) (*ListTagsForResourceOutput, error)
+	ListTopics(ctx context.Context, in *ListTopicsInput) (*ListTopicsOutput, error)
+	Publish(ctx context.Context, in *PublishInput) (*PublishOutput, error)
+	PublishBatch(ctx context.Context, in *PublishBatchInput) (*PublishBatchOutput, error)
+	SetSubscriptionAttributes(ctx context.Context, in *SetSubscriptionAttributesInput) (*SetSubscriptionAttributesOutput, error)
+	SetTopicAttributes(ctx context.Context, in *SetTopicAttributesInput) (*SetTopicAttributesOutput, error)
+	Subscribe(ctx context.Context, in *SubscribeInput) (*SubscribeOutput, error)
+	TagResource(ctx context.Context, in *TagResourceInput) (*TagResourceOutput, error)
+	Unsubscribe(ctx context.Context, in *UnsubscribeInput) (*UnsubscribeOutput, error)
+	UntagResource(ctx context.Context, in *UntagResourceInput) (*UntagResourceOutput, error)
+}
 
 // loadAPI loads the embedded model once.
 var loadAPI = sync.OnceValue(func() *awsapi.Service {
-	svc, err := awsapi.Load("sns", modelJSON, map[string]awsapi.OpTypes{})
+	svc, err := awsapi.Load("sns", modelJSON, map[string]awsapi.OpTypes{
+		"ConfirmSubscription":       {Input: reflect.TypeOf(ConfirmSubscriptionInput{}), Output: reflect.TypeOf(ConfirmSubscriptionOutput{})},
+		"CreateTopic":               {Input: reflect.TypeOf(CreateTopicInput{}), Output: reflect.TypeOf(CreateTopicOutput{})},
+		"DeleteTopic":               {Input: reflect.TypeOf(DeleteTopicInput{}), Output: reflect.TypeOf(DeleteTopicOutput{})},
+		"GetSubscriptionAttributes": {Input: reflect.TypeOf(GetSubscriptionAttributesInput{}), Output: reflect.TypeOf(GetSubscriptionAttributesOutput{})},
+		"GetTopicAttributes":        {Input: reflect.TypeOf(GetTopicAttributesInput{}), Output: reflect.TypeOf(GetTopicAttributesOutput{})},
+		"ListSubscriptions":         {Input: reflect.TypeOf(ListSubscriptionsInput{}), Output: reflect.TypeOf(ListSubscriptionsOutput{})},
+		"ListSubscriptionsByTopic":  {Input: reflect.TypeOf(ListSubscriptionsByTopicInput{}), Output: reflect.TypeOf(ListSubscriptionsByTopicOutput{})},
+		"ListTagsForResource":       {Input: reflect.TypeOf(ListTagsForResourceInput{}), Output: reflect.TypeOf(ListTagsForResourceOutput{})},
+		"ListTopics":                {Input: reflect.TypeOf(ListTopicsInput{}), Output: reflect.TypeOf(ListTopicsOutput{})},
+		"Publish":                   {Input: reflect.TypeOf(PublishInput{}), Output: reflect.TypeOf(PublishOutput{})},
+		"PublishBatch":              {Input: reflect.TypeOf(PublishBatchInput{}), Output: reflect.TypeOf(PublishBatchOutput{})},
+		"SetSubscriptionAttributes": {Input: reflect.TypeOf(SetSubscriptionAttributesInput{}), Output: reflect.TypeOf(SetSubscriptionAttributesOutput{})},
+		"SetTopicAttributes":        {Input: reflect.TypeOf(SetTopicAttributesInput{}), Output: reflect.TypeOf(SetTopicAttributesOutput{})},
+		"Subscribe":                 {Input: reflect.TypeOf(SubscribeInput{}), Output: reflect.TypeOf(SubscribeOutput{})},
+		"TagResource":               {Input: reflect.TypeOf(TagResourceInput{}), Output: reflect.TypeOf(TagResourceOutput{})},
+		"Unsubscribe":               {Input: reflect.TypeOf(UnsubscribeInput{}), Output: reflect.TypeOf(UnsubscribeOutput{})},
+		"UntagResource":             {Input: reflect.TypeOf(UntagResourceInput{}), Output: reflect.TypeOf(UntagResourceOutput{})},
+	})
 	if err != nil {
 		panic(err)
 	}
@@ -30,5 +69,463 @@ func API() *awsapi.Service { return loadAPI() }
 
 // Bind returns the awsapi handlers of h, keyed by operation name.
 func Bind(h Handler) map[string]awsapi.Handler {
-	return map[string]awsapi.Handler{}
+	return map[string]awsapi.Handler{
+		"ConfirmSubscription": bind("ConfirmSubscription", func(ctx context.Context, in *ConfirmSubscriptionInput) (*ConfirmSubscriptionOutput, error) {
+			return h.ConfirmSubscription(ctx, in)
+		}),
+		"CreateTopic": bind("CreateTopic", func(ctx context.Context, in *CreateTopicInput) (*CreateTopicOutput, error) {
+			return h.CreateTopic(ctx, in)
+		}),
+		"DeleteTopic": bind("DeleteTopic", func(ctx context.Context, in *DeleteTopicInput) (*DeleteTopicOutput, error) {
+			return h.DeleteTopic(ctx, in)
+		}),
+		"GetSubscriptionAttributes": bind("GetSubscriptionAttributes", func(ctx context.Context, in *GetSubscriptionAttributesInput) (*GetSubscriptionAttributesOutput, error) {
+			return h.GetSubscriptionAttributes(ctx, in)
+		}),
+		"GetTopicAttributes": bind("GetTopicAttributes", func(ctx context.Context, in *GetTopicAttributesInput) (*GetTopicAttributesOutput, error) {
+			return h.GetTopicAttributes(ctx, in)
+		}),
+		"ListSubscriptions": bind("ListSubscriptions", func(ctx context.Context, in *ListSubscriptionsInput) (*ListSubscriptionsOutput, error) {
+			return h.ListSubscriptions(ctx, in)
+		}),
+		"ListSubscriptionsByTopic": bind("ListSubscriptionsByTopic", func(ctx context.Context, in *ListSubscriptionsByTopicInput) (*ListSubscriptionsByTopicOutput, error) {
+			return h.ListSubscriptionsByTopic(ctx, in)
+		}),
+		"ListTagsForResource": bind("ListTagsForResource", func(ctx context.Context, in *ListTagsForResourceInput) (*ListTagsForResourceOutput, error) {
+			return h.ListTagsForResource(ctx, in)
+		}),
+		"ListTopics": bind("ListTopics", func(ctx context.Context, in *ListTopicsInput) (*ListTopicsOutput, error) {
+			return h.ListTopics(ctx, in)
+		}),
+		"Publish": bind("Publish", func(ctx context.Context, in *PublishInput) (*PublishOutput, error) { return h.Publish(ctx, in) }),
+		"PublishBatch": bind("PublishBatch", func(ctx context.Context, in *PublishBatchInput) (*PublishBatchOutput, error) {
+			return h.PublishBatch(ctx, in)
+		}),
+		"SetSubscriptionAttributes": bind("SetSubscriptionAttributes", func(ctx context.Context, in *SetSubscriptionAttributesInput) (*SetSubscriptionAttributesOutput, error) {
+			return h.SetSubscriptionAttributes(ctx, in)
+		}),
+		"SetTopicAttributes": bind("SetTopicAttributes", func(ctx context.Context, in *SetTopicAttributesInput) (*SetTopicAttributesOutput, error) {
+			return h.SetTopicAttributes(ctx, in)
+		}),
+		"Subscribe": bind("Subscribe", func(ctx context.Context, in *SubscribeInput) (*SubscribeOutput, error) { return h.Subscribe(ctx, in) }),
+		"TagResource": bind("TagResource", func(ctx context.Context, in *TagResourceInput) (*TagResourceOutput, error) {
+			return h.TagResource(ctx, in)
+		}),
+		"Unsubscribe": bind("Unsubscribe", func(ctx context.Context, in *UnsubscribeInput) (*UnsubscribeOutput, error) {
+			return h.Unsubscribe(ctx, in)
+		}),
+		"UntagResource": bind("UntagResource", func(ctx context.Context, in *UntagResourceInput) (*UntagResourceOutput, error) {
+			return h.UntagResource(ctx, in)
+		}),
+	}
+}
+
+// bind adapts a typed operation method to an awsapi.Handler. A nil output with a
+// nil error becomes an empty output, never a typed nil inside an interface.
+func bind[I, O any](op string, f func(context.Context, *I) (*O, error)) awsapi.Handler {
+	return func(ctx context.Context, in any) (any, error) {
+		typed, ok := in.(*I)
+		if !ok {
+			return nil, fmt.Errorf("snsapi: %s: input is %T, want %T", op, in, typed)
+		}
+		out, err := f(ctx, typed)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = new(O)
+		}
+		return out, nil
+	}
+}
+
+// ConfirmSubscriptionInput is the input of the ConfirmSubscription operation (shape ConfirmSubscriptionInput).
+type ConfirmSubscriptionInput struct {
+	TopicArn                  *string `aws:"TopicArn"`
+	Token                     *string `aws:"Token"`
+	AuthenticateOnUnsubscribe *string `aws:"AuthenticateOnUnsubscribe"`
+}
+
+// ConfirmSubscriptionOutput is the output of the ConfirmSubscription operation (shape ConfirmSubscriptionResponse).
+type ConfirmSubscriptionOutput struct {
+	SubscriptionArn *string `aws:"SubscriptionArn"`
+}
+
+// CreateTopicInput is the input of the CreateTopic operation (shape CreateTopicInput).
+type CreateTopicInput struct {
+	Name                 *string           `aws:"Name"`
+	Attributes           map[string]string `aws:"Attributes"`
+	Tags                 []Tag             `aws:"Tags"`
+	DataProtectionPolicy *string           `aws:"DataProtectionPolicy"`
+}
+
+// CreateTopicOutput is the output of the CreateTopic operation (shape CreateTopicResponse).
+type CreateTopicOutput struct {
+	TopicArn *string `aws:"TopicArn"`
+}
+
+// DeleteTopicInput is the input of the DeleteTopic operation (shape DeleteTopicInput).
+type DeleteTopicInput struct {
+	TopicArn *string `aws:"TopicArn"`
+}
+
+// DeleteTopicOutput is the output of the DeleteTopic operation, which the model leaves empty.
+type DeleteTopicOutput struct{}
+
+// GetSubscriptionAttributesInput is the input of the GetSubscriptionAttributes operation (shape GetSubscriptionAttributesInput).
+type GetSubscriptionAttributesInput struct {
+	SubscriptionArn *string `aws:"SubscriptionArn"`
+}
+
+// GetSubscriptionAttributesOutput is the output of the GetSubscriptionAttributes operation (shape GetSubscriptionAttributesResponse).
+type GetSubscriptionAttributesOutput struct {
+	Attributes map[string]string `aws:"Attributes"`
+}
+
+// GetTopicAttributesInput is the input of the GetTopicAttributes operation (shape GetTopicAttributesInput).
+type GetTopicAttributesInput struct {
+	TopicArn *string `aws:"TopicArn"`
+}
+
+// GetTopicAttributesOutput is the output of the GetTopicAttributes operation (shape GetTopicAttributesResponse).
+type GetTopicAttributesOutput struct {
+	Attributes map[string]string `aws:"Attributes"`
+}
+
+// ListSubscriptionsInput is the input of the ListSubscriptions operation (shape ListSubscriptionsInput).
+type ListSubscriptionsInput struct {
+	NextToken *string `aws:"NextToken"`
+}
+
+// ListSubscriptionsOutput is the output of the ListSubscriptions operation (shape ListSubscriptionsResponse).
+type ListSubscriptionsOutput struct {
+	Subscriptions []Subscription `aws:"Subscriptions"`
+	NextToken     *string        `aws:"NextToken"`
+}
+
+// ListSubscriptionsByTopicInput is the input of the ListSubscriptionsByTopic operation (shape ListSubscriptionsByTopicInput).
+type ListSubscriptionsByTopicInput struct {
+	TopicArn  *string `aws:"TopicArn"`
+	NextToken *string `aws:"NextToken"`
+}
+
+// ListSubscriptionsByTopicOutput is the output of the ListSubscriptionsByTopic operation (shape ListSubscriptionsByTopicResponse).
+type ListSubscriptionsByTopicOutput struct {
+	Subscriptions []Subscription `aws:"Subscriptions"`
+	NextToken     *string        `aws:"NextToken"`
+}
+
+// ListTagsForResourceInput is the input of the ListTagsForResource operation (shape ListTagsForResourceRequest).
+type ListTagsForResourceInput struct {
+	ResourceArn *string `aws:"ResourceArn"`
+}
+
+// ListTagsForResourceOutput is the output of the ListTagsForResource operation (shape ListTagsForResourceResponse).
+type ListTagsForResourceOutput struct {
+	Tags []Tag `aws:"Tags"`
+}
+
+// ListTopicsInput is the input of the ListTopics operation (shape ListTopicsInput).
+type ListTopicsInput struct {
+	NextToken *string `aws:"NextToken"`
+}
+
+// ListTopicsOutput is the output of the ListTopics operation (shape ListTopicsResponse).
+type ListTopicsOutput struct {
+	Topics    []Topic `aws:"Topics"`
+	NextToken *string `aws:"NextToken"`
+}
+
+// PublishInput is the input of the Publish operation (shape PublishInput).
+type PublishInput struct {
+	TopicArn               *string                          `aws:"TopicArn"`
+	TargetArn              *string                          `aws:"TargetArn"`
+	PhoneNumber            *string                          `aws:"PhoneNumber"`
+	Message                *string                          `aws:"Message"`
+	Subject                *string                          `aws:"Subject"`
+	MessageStructure       *string                          `aws:"MessageStructure"`
+	MessageAttributes      map[string]MessageAttributeValue `aws:"MessageAttributes"`
+	MessageDeduplicationId *string                          `aws:"MessageDeduplicationId"`
+	MessageGroupId         *string                          `aws:"MessageGroupId"`
+}
+
+// PublishOutput is the output of the Publish operation (shape PublishResponse).
+type PublishOutput struct {
+	MessageId      *string `aws:"MessageId"`
+	SequenceNumber *string `aws:"SequenceNumber"`
+}
+
+// PublishBatchInput is the input of the PublishBatch operation (shape PublishBatchInput).
+type PublishBatchInput struct {
+	TopicArn                   *string                    `aws:"TopicArn"`
+	PublishBatchRequestEntries []PublishBatchRequestEntry `aws:"PublishBatchRequestEntries"`
+}
+
+// PublishBatchOutput is the output of the PublishBatch operation (shape PublishBatchResponse).
+type PublishBatchOutput struct {
+	Successful []PublishBatchResultEntry `aws:"Successful"`
+	Failed     []BatchResultErrorEntry   `aws:"Failed"`
+}
+
+// SetSubscriptionAttributesInput is the input of the SetSubscriptionAttributes operation (shape SetSubscriptionAttributesInput).
+type SetSubscriptionAttributesInput struct {
+	SubscriptionArn *string `aws:"SubscriptionArn"`
+	AttributeName   *string `aws:"AttributeName"`
+	AttributeValue  *string `aws:"AttributeValue"`
+}
+
+// SetSubscriptionAttributesOutput is the output of the SetSubscriptionAttributes operation, which the model leaves empty.
+type SetSubscriptionAttributesOutput struct{}
+
+// SetTopicAttributesInput is the input of the SetTopicAttributes operation (shape SetTopicAttributesInput).
+type SetTopicAttributesInput struct {
+	TopicArn       *string `aws:"TopicArn"`
+	AttributeName  *string `aws:"AttributeName"`
+	AttributeValue *string `aws:"AttributeValue"`
+}
+
+// SetTopicAttributesOutput is the output of the SetTopicAttributes operation, which the model leaves empty.
+type SetTopicAttributesOutput struct{}
+
+// SubscribeInput is the input of the Subscribe operation (shape SubscribeInput).
+type SubscribeInput struct {
+	TopicArn              *string           `aws:"TopicArn"`
+	Protocol              *string           `aws:"Protocol"`
+	Endpoint              *string           `aws:"Endpoint"`
+	Attributes            map[string]string `aws:"Attributes"`
+	ReturnSubscriptionArn *bool             `aws:"ReturnSubscriptionArn"`
+}
+
+// SubscribeOutput is the output of the Subscribe operation (shape SubscribeResponse).
+type SubscribeOutput struct {
+	SubscriptionArn *string `aws:"SubscriptionArn"`
+}
+
+// TagResourceInput is the input of the TagResource operation (shape TagResourceRequest).
+type TagResourceInput struct {
+	ResourceArn *string `aws:"ResourceArn"`
+	Tags        []Tag   `aws:"Tags"`
+}
+
+// TagResourceOutput is the output of the TagResource operation (shape TagResourceResponse).
+type TagResourceOutput struct{}
+
+// UnsubscribeInput is the input of the Unsubscribe operation (shape UnsubscribeInput).
+type UnsubscribeInput struct {
+	SubscriptionArn *string `aws:"SubscriptionArn"`
+}
+
+// UnsubscribeOutput is the output of the Unsubscribe operation, which the model leaves empty.
+type UnsubscribeOutput struct{}
+
+// UntagResourceInput is the input of the UntagResource operation (shape UntagResourceRequest).
+type UntagResourceInput struct {
+	ResourceArn *string  `aws:"ResourceArn"`
+	TagKeys     []string `aws:"TagKeys"`
+}
+
+// UntagResourceOutput is the output of the UntagResource operation (shape UntagResourceResponse).
+type UntagResourceOutput struct{}
+
+// AuthorizationErrorException is the AuthorizationErrorException error shape.
+type AuthorizationErrorException struct {
+	Message *string `aws:"message"`
+}
+
+// BatchEntryIdsNotDistinctException is the BatchEntryIdsNotDistinctException error shape.
+type BatchEntryIdsNotDistinctException struct {
+	Message *string `aws:"message"`
+}
+
+// BatchRequestTooLongException is the BatchRequestTooLongException error shape.
+type BatchRequestTooLongException struct {
+	Message *string `aws:"message"`
+}
+
+// BatchResultErrorEntry is the BatchResultErrorEntry shape.
+type BatchResultErrorEntry struct {
+	Id          *string `aws:"Id"`
+	Code        *string `aws:"Code"`
+	Message     *string `aws:"Message"`
+	SenderFault *bool   `aws:"SenderFault"`
+}
+
+// ConcurrentAccessException is the ConcurrentAccessException error shape.
+type ConcurrentAccessException struct {
+	Message *string `aws:"message"`
+}
+
+// EmptyBatchRequestException is the EmptyBatchRequestException error shape.
+type EmptyBatchRequestException struct {
+	Message *string `aws:"message"`
+}
+
+// EndpointDisabledException is the EndpointDisabledException error shape.
+type EndpointDisabledException struct {
+	Message *string `aws:"message"`
+}
+
+// FilterPolicyLimitExceededException is the FilterPolicyLimitExceededException error shape.
+type FilterPolicyLimitExceededException struct {
+	Message *string `aws:"message"`
+}
+
+// InternalErrorException is the InternalErrorException error shape.
+type InternalErrorException struct {
+	Message *string `aws:"message"`
+}
+
+// InvalidBatchEntryIdException is the InvalidBatchEntryIdException error shape.
+type InvalidBatchEntryIdException struct {
+	Message *string `aws:"message"`
+}
+
+// InvalidParameterException is the InvalidParameterException error shape.
+type InvalidParameterException struct {
+	Message *string `aws:"message"`
+}
+
+// InvalidParameterValueException is the InvalidParameterValueException error shape.
+type InvalidParameterValueException struct {
+	Message *string `aws:"message"`
+}
+
+// InvalidSecurityException is the InvalidSecurityException error shape.
+type InvalidSecurityException struct {
+	Message *string `aws:"message"`
+}
+
+// InvalidStateException is the InvalidStateException error shape.
+type InvalidStateException struct {
+	Message *string `aws:"message"`
+}
+
+// KMSAccessDeniedException is the KMSAccessDeniedException error shape.
+type KMSAccessDeniedException struct {
+	Message *string `aws:"message"`
+}
+
+// KMSDisabledException is the KMSDisabledException error shape.
+type KMSDisabledException struct {
+	Message *string `aws:"message"`
+}
+
+// KMSInvalidStateException is the KMSInvalidStateException error shape.
+type KMSInvalidStateException struct {
+	Message *string `aws:"message"`
+}
+
+// KMSNotFoundException is the KMSNotFoundException error shape.
+type KMSNotFoundException struct {
+	Message *string `aws:"message"`
+}
+
+// KMSOptInRequired is the KMSOptInRequired error shape.
+type KMSOptInRequired struct {
+	Message *string `aws:"message"`
+}
+
+// KMSThrottlingException is the KMSThrottlingException error shape.
+type KMSThrottlingException struct {
+	Message *string `aws:"message"`
+}
+
+// MessageAttributeValue is the MessageAttributeValue shape.
+type MessageAttributeValue struct {
+	DataType    *string `aws:"DataType"`
+	StringValue *string `aws:"StringValue"`
+	BinaryValue []byte  `aws:"BinaryValue"`
+}
+
+// NotFoundException is the NotFoundException error shape.
+type NotFoundException struct {
+	Message *string `aws:"message"`
+}
+
+// PlatformApplicationDisabledException is the PlatformApplicationDisabledException error shape.
+type PlatformApplicationDisabledException struct {
+	Message *string `aws:"message"`
+}
+
+// PublishBatchRequestEntry is the PublishBatchRequestEntry shape.
+type PublishBatchRequestEntry struct {
+	Id                     *string                          `aws:"Id"`
+	Message                *string                          `aws:"Message"`
+	Subject                *string                          `aws:"Subject"`
+	MessageStructure       *string                          `aws:"MessageStructure"`
+	MessageAttributes      map[string]MessageAttributeValue `aws:"MessageAttributes"`
+	MessageDeduplicationId *string                          `aws:"MessageDeduplicationId"`
+	MessageGroupId         *string                          `aws:"MessageGroupId"`
+}
+
+// PublishBatchResultEntry is the PublishBatchResultEntry shape.
+type PublishBatchResultEntry struct {
+	Id             *string `aws:"Id"`
+	MessageId      *string `aws:"MessageId"`
+	SequenceNumber *string `aws:"SequenceNumber"`
+}
+
+// ReplayLimitExceededException is the ReplayLimitExceededException error shape.
+type ReplayLimitExceededException struct {
+	Message *string `aws:"message"`
+}
+
+// ResourceNotFoundException is the ResourceNotFoundException error shape.
+type ResourceNotFoundException struct {
+	Message *string `aws:"message"`
+}
+
+// StaleTagException is the StaleTagException error shape.
+type StaleTagException struct {
+	Message *string `aws:"message"`
+}
+
+// Subscription is the Subscription shape.
+type Subscription struct {
+	SubscriptionArn *string `aws:"SubscriptionArn"`
+	Owner           *string `aws:"Owner"`
+	Protocol        *string `aws:"Protocol"`
+	Endpoint        *string `aws:"Endpoint"`
+	TopicArn        *string `aws:"TopicArn"`
+}
+
+// SubscriptionLimitExceededException is the SubscriptionLimitExceededException error shape.
+type SubscriptionLimitExceededException struct {
+	Message *string `aws:"message"`
+}
+
+// Tag is the Tag shape.
+type Tag struct {
+	Key   *string `aws:"Key"`
+	Value *string `aws:"Value"`
+}
+
+// TagLimitExceededException is the TagLimitExceededException error shape.
+type TagLimitExceededException struct {
+	Message *string `aws:"message"`
+}
+
+// TagPolicyException is the TagPolicyException error shape.
+type TagPolicyException struct {
+	Message *string `aws:"message"`
+}
+
+// TooManyEntriesInBatchRequestException is the TooManyEntriesInBatchRequestException error shape.
+type TooManyEntriesInBatchRequestException struct {
+	Message *string `aws:"message"`
+}
+
+// Topic is the Topic shape.
+type Topic struct {
+	TopicArn *string `aws:"TopicArn"`
+}
+
+// TopicLimitExceededException is the TopicLimitExceededException error shape.
+type TopicLimitExceededException struct {
+	Message *string `aws:"message"`
+}
+
+// ValidationException is the ValidationException error shape.
+type ValidationException struct {
+	Message *string `aws:"Message"`
 }

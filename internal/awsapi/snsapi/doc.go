@@ -7,8 +7,11 @@
 // interface; API, which loads the model; and Bind, which adapts a Handler to
 // awsapi handlers.
 //
-// No operation is implemented yet: every operation is listed with Implemented
-// false, so callers can name it in a NotImplemented error.
+// Implemented operations: ConfirmSubscription, CreateTopic, DeleteTopic,
+// GetSubscriptionAttributes, GetTopicAttributes, ListSubscriptions,
+// ListSubscriptionsByTopic, ListTagsForResource, ListTopics, Publish,
+// PublishBatch, SetSubscriptionAttributes, SetTopicAttributes, Subscribe,
+// TagResource, Unsubscribe, UntagResource.
 //
 // Regenerate with `go run ./tools/apigen` from the repository root.
 package snsapi
