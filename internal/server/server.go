@@ -32,6 +32,7 @@ import (
 	"github.com/nubo/nubo/internal/service/iam"
 	"github.com/nubo/nubo/internal/service/lambda"
 	"github.com/nubo/nubo/internal/service/logs"
+	"github.com/nubo/nubo/internal/service/sns"
 	"github.com/nubo/nubo/internal/service/sts"
 )
 
@@ -206,8 +207,13 @@ func (s *Server) buildServices() error {
 	if err != nil {
 		return fmt.Errorf("server: logs: %w", err)
 	}
+	snsSvc, err := sns.New(s.sys)
+	if err != nil {
+		return fmt.Errorf("server: sns: %w", err)
+	}
+	snsSvc.SetFunctionTarget(functionTarget{lambdaSvc})
 	s.logs, s.lambda = logsSvc, lambdaSvc
-	s.services = []service.Service{iamSvc, stsSvc, logsSvc, lambdaSvc}
+	s.services = []service.Service{iamSvc, stsSvc, logsSvc, lambdaSvc, snsSvc}
 	s.edge = edge.New(edge.Config{
 		Region: s.cfg.Region, Account: s.cfg.Account, Hostnames: s.cfg.Hostnames,
 		Credentials: stsSvc, Now: s.sys.Clock.Now, Admin: s.adminHandler(), Log: s.cfg.Log,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
@@ -283,3 +284,19 @@ func (s *Service) fail(ctx context.Context, ev asyncEvent, condition, onFailure 
 }
 
 var errNoSink = errors.New("no destination sink")
+
+// InvokeAsync queues an asynchronous invocation of functionARN (a name or an
+// ARN, optionally qualified) with payload, as Invoke with InvocationType Event
+// does: durably, with the function's retry and destination settings. Services
+// that trigger functions (S3 notifications, SNS subscriptions) call it.
+func (s *Service) InvokeAsync(ctx context.Context, functionARN string, payload []byte) error {
+	r, q, err := s.lookup(&functionARN, nil)
+	if err != nil {
+		return err
+	}
+	if len(payload) > MaxAsyncPayload {
+		return awsapi.Errorf("RequestTooLargeException", http.StatusRequestEntityTooLarge,
+			"Request must be smaller than %d bytes for the InvokeAsync operation", MaxAsyncPayload)
+	}
+	return s.enqueue(ctx, r.cfg.Name, q, payload, "")
+}

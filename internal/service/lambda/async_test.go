@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nubo/nubo/internal/awsapi"
 	"github.com/nubo/nubo/internal/awsapi/lambdaapi"
 )
 
@@ -222,5 +223,31 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	g, err := call[lambdaapi.GetFunctionConfigurationOutput](e, "GetFunctionConfiguration", &lambdaapi.GetFunctionConfigurationInput{FunctionName: ptr("durable")})
 	if err != nil || deref(g.State) != "Active" {
 		t.Fatalf("function after restart: %v", err)
+	}
+}
+
+// TestInvokeAsyncAPI covers the Go entry point other services trigger
+// functions through: by name and by qualified ARN, and a missing function.
+func TestInvokeAsyncAPI(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.create("target")
+	ctx := context.Background()
+	if err := e.svc.InvokeAsync(ctx, "target", []byte(`{"n":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.InvokeAsync(ctx, "arn:aws:lambda:us-east-1:123456789012:function:target:$LATEST", []byte(`{"n":2}`)); err != nil {
+		t.Fatal(err)
+	}
+	calls := e.exec.waitCalls(t, 2)
+	got := map[string]bool{}
+	for _, c := range calls {
+		got[string(c.Inv.Payload)] = c.Inv.Async
+	}
+	if !got[`{"n":1}`] || !got[`{"n":2}`] {
+		t.Fatalf("async calls: %v", got)
+	}
+	err := e.svc.InvokeAsync(ctx, "missing", []byte(`{}`))
+	if ae := awsapi.AsError(err); err == nil || ae.Code != "ResourceNotFoundException" {
+		t.Fatalf("missing function: %v", err)
 	}
 }
