@@ -1,0 +1,113 @@
+package s3
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/nubo/nubo/internal/auth/policy"
+	"github.com/nubo/nubo/internal/awsapi"
+)
+
+// lookupBucket returns the cached bucket called name.
+func (s *Service) lookupBucket(name string) (*bucket, bool) {
+	s.mu.RLock()
+	b, ok := s.buckets[name]
+	s.mu.RUnlock()
+	return b, ok
+}
+
+// bucketFor returns the bucket a request addresses after checking that the
+// caller may perform action on resource (the bucket, or an object when key
+// is non-empty).
+func (s *Service) bucketFor(ctx context.Context, name, action, key string) (*bucket, *bucketConfig, error) {
+	b, ok := s.lookupBucket(name)
+	if !ok {
+		return nil, nil, errNoSuchBucket(name)
+	}
+	cfg := b.config()
+	applyCORS(ctx, cfg)
+	if err := s.authorize(ctx, cfg, action, name, key); err != nil {
+		return nil, nil, err
+	}
+	return b, cfg, nil
+}
+
+// authorize applies the bucket policy: an explicit Deny refuses the request,
+// and callers outside the bucket's account (anonymous ones included) need an
+// explicit Allow. Calls without a request (Nubo's own Go API) are allowed.
+func (s *Service) authorize(ctx context.Context, cfg *bucketConfig, action, bucketName, key string) error {
+	req := awsapi.RequestFrom(ctx)
+	if req == nil {
+		return nil
+	}
+	c := req.Caller
+	foreign := c.Anonymous || (c.Account != "" && c.Account != s.account)
+	if cfg.policy == nil {
+		if foreign {
+			return errAccessDenied()
+		}
+		return nil
+	}
+	resource := "arn:aws:s3:::" + bucketName
+	if key != "" {
+		resource += "/" + key
+	}
+	pr := &policy.Request{Action: action, Resource: resource, Context: policyContext(req)}
+	if c.Anonymous {
+		pr.Principal = policy.Principal{Type: "*"}
+	} else {
+		pr.Principal = policy.Principal{Type: "AWS", ID: c.ARN}
+		pr.PrincipalAccount = c.Account
+	}
+	switch cfg.policy.Evaluate(pr) {
+	case policy.Deny:
+		return errAccessDenied()
+	case policy.Allow:
+		return nil
+	}
+	if foreign {
+		return errAccessDenied()
+	}
+	return nil
+}
+
+// policyContext returns the global condition keys of a request.
+func policyContext(req *awsapi.Request) map[string][]string {
+	t := req.Time
+	if t.IsZero() {
+		t = time.Now()
+	}
+	m := map[string][]string{
+		"aws:SecureTransport": {strconv.FormatBool(req.Secure)},
+		"aws:CurrentTime":     {t.UTC().Format(time.RFC3339)},
+		"aws:EpochTime":       {strconv.FormatInt(t.Unix(), 10)},
+	}
+	if req.SourceIP != "" {
+		m["aws:SourceIp"] = []string{req.SourceIP}
+	}
+	if req.UserAgent != "" {
+		m["aws:UserAgent"] = []string{req.UserAgent}
+	}
+	c := req.Caller
+	if !c.Anonymous {
+		m["aws:PrincipalArn"] = []string{c.ARN}
+		m["aws:PrincipalAccount"] = []string{c.Account}
+		if c.UserID != "" {
+			m["aws:userid"] = []string{c.UserID}
+		}
+		if c.SessionToken != "" {
+			m["aws:TokenIssueTime"] = []string{t.UTC().Format(time.RFC3339)}
+		}
+	}
+	return m
+}
+
+// callerAuthorized checks a request that addresses no bucket (ListBuckets,
+// CreateBucket): anonymous callers are refused.
+func callerAuthorized(ctx context.Context) error {
+	if req := awsapi.RequestFrom(ctx); req != nil && req.Caller.Anonymous {
+		return errAccessDenied()
+	}
+	return nil
+}

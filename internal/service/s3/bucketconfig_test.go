@@ -1,0 +1,126 @@
+package s3
+
+import (
+	"context"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sdks3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+func TestSDKBucketConfiguration(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	ctx := context.Background()
+	c := f.client
+	f.mkBucket(t, "conf")
+	b := aws.String("conf")
+	steps := []struct {
+		name string
+		run  func() error
+		want string
+	}{
+		{"no tags yet", func() error { _, err := c.GetBucketTagging(ctx, &sdks3.GetBucketTaggingInput{Bucket: b}); return err }, "NoSuchTagSet"},
+		{"put tags", func() error {
+			_, err := c.PutBucketTagging(ctx, &sdks3.PutBucketTaggingInput{Bucket: b, Tagging: &types.Tagging{TagSet: []types.Tag{
+				{Key: aws.String("env"), Value: aws.String("dev")}}}})
+			return err
+		}, ""},
+		{"duplicate tag keys", func() error {
+			_, err := c.PutBucketTagging(ctx, &sdks3.PutBucketTaggingInput{Bucket: b, Tagging: &types.Tagging{TagSet: []types.Tag{
+				{Key: aws.String("k"), Value: aws.String("1")}, {Key: aws.String("k"), Value: aws.String("2")}}}})
+			return err
+		}, "InvalidTag"},
+		{"get tags", func() error {
+			out, err := c.GetBucketTagging(ctx, &sdks3.GetBucketTaggingInput{Bucket: b})
+			if err == nil && (len(out.TagSet) != 1 || aws.ToString(out.TagSet[0].Value) != "dev") {
+				t.Errorf("tags %+v", out.TagSet)
+			}
+			return err
+		}, ""},
+		{"delete tags", func() error {
+			_, err := c.DeleteBucketTagging(ctx, &sdks3.DeleteBucketTaggingInput{Bucket: b})
+			return err
+		}, ""},
+		{"default encryption", func() error {
+			out, err := c.GetBucketEncryption(ctx, &sdks3.GetBucketEncryptionInput{Bucket: b})
+			if err == nil && out.ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm != types.ServerSideEncryptionAes256 {
+				t.Errorf("default encryption %+v", out.ServerSideEncryptionConfiguration)
+			}
+			return err
+		}, ""},
+		{"kms encryption", func() error {
+			_, err := c.PutBucketEncryption(ctx, &sdks3.PutBucketEncryptionInput{Bucket: b, ServerSideEncryptionConfiguration: &types.ServerSideEncryptionConfiguration{
+				Rules: []types.ServerSideEncryptionRule{{ApplyServerSideEncryptionByDefault: &types.ServerSideEncryptionByDefault{
+					SSEAlgorithm: types.ServerSideEncryptionAwsKms, KMSMasterKeyID: aws.String("alias/mine")}}}}})
+			return err
+		}, ""},
+		{"objects echo kms", func() error {
+			put := f.put(t, "conf", "enc", "x")
+			if put.ServerSideEncryption != types.ServerSideEncryptionAwsKms || aws.ToString(put.SSEKMSKeyId) != "alias/mine" {
+				t.Errorf("put sse %q %q", put.ServerSideEncryption, aws.ToString(put.SSEKMSKeyId))
+			}
+			return nil
+		}, ""},
+		{"ownership default", func() error {
+			out, err := c.GetBucketOwnershipControls(ctx, &sdks3.GetBucketOwnershipControlsInput{Bucket: b})
+			if err == nil && out.OwnershipControls.Rules[0].ObjectOwnership != types.ObjectOwnershipBucketOwnerEnforced {
+				t.Errorf("ownership %+v", out.OwnershipControls.Rules)
+			}
+			return err
+		}, ""},
+		{"public acl refused when enforced", func() error {
+			_, err := c.PutBucketAcl(ctx, &sdks3.PutBucketAclInput{Bucket: b, ACL: types.BucketCannedACLPublicRead})
+			return err
+		}, "AccessControlListNotSupported"},
+		{"private acl accepted", func() error {
+			_, err := c.PutBucketAcl(ctx, &sdks3.PutBucketAclInput{Bucket: b, ACL: types.BucketCannedACLPrivate})
+			return err
+		}, ""},
+		{"preferred ownership", func() error {
+			_, err := c.PutBucketOwnershipControls(ctx, &sdks3.PutBucketOwnershipControlsInput{Bucket: b, OwnershipControls: &types.OwnershipControls{
+				Rules: []types.OwnershipControlsRule{{ObjectOwnership: types.ObjectOwnershipBucketOwnerPreferred}}}})
+			return err
+		}, ""},
+		{"public acl now recorded", func() error {
+			if _, err := c.PutBucketAcl(ctx, &sdks3.PutBucketAclInput{Bucket: b, ACL: types.BucketCannedACLPublicRead}); err != nil {
+				return err
+			}
+			out, err := c.GetBucketAcl(ctx, &sdks3.GetBucketAclInput{Bucket: b})
+			if err == nil && len(out.Grants) != 2 {
+				t.Errorf("grants %+v", out.Grants)
+			}
+			return err
+		}, ""},
+		{"bad versioning status", func() error {
+			_, err := c.PutBucketVersioning(ctx, &sdks3.PutBucketVersioningInput{Bucket: b,
+				VersioningConfiguration: &types.VersioningConfiguration{Status: "Sometimes"}})
+			return err
+		}, "MalformedXML"},
+		{"object tagging", func() error {
+			if _, err := c.PutObjectTagging(ctx, &sdks3.PutObjectTaggingInput{Bucket: b, Key: aws.String("enc"),
+				Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("a"), Value: aws.String("b")}}}}); err != nil {
+				return err
+			}
+			out, err := c.GetObjectTagging(ctx, &sdks3.GetObjectTaggingInput{Bucket: b, Key: aws.String("enc")})
+			if err == nil && len(out.TagSet) != 1 {
+				t.Errorf("object tags %+v", out.TagSet)
+			}
+			return err
+		}, ""},
+		{"object acl", func() error {
+			out, err := c.GetObjectAcl(ctx, &sdks3.GetObjectAclInput{Bucket: b, Key: aws.String("enc")})
+			if err == nil && len(out.Grants) != 1 {
+				t.Errorf("object grants %+v", out.Grants)
+			}
+			return err
+		}, ""},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			if err := st.run(); errCode(err) != st.want {
+				t.Fatalf("got %v, want %q", err, st.want)
+			}
+		})
+	}
+}

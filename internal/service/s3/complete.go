@@ -1,0 +1,184 @@
+package s3
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/nubo/nubo/internal/awsapi"
+	"github.com/nubo/nubo/internal/awsapi/s3api"
+	"github.com/nubo/nubo/internal/platform/store"
+)
+
+// CompleteMultipartUpload assembles the listed parts into the object by
+// streaming them into a new blob (a single part is reused as is), then
+// commits the object and removes the upload and its parts in one batch.
+func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.CompleteMultipartUploadInput) (*s3api.CompleteMultipartUploadOutput, error) {
+	name, key := str(in.Bucket), str(in.Key)
+	up, err := s.uploadFor(ctx, name, key, str(in.UploadId), nil)
+	if err != nil {
+		return nil, err
+	}
+	b, _, err := s.bucketFor(ctx, name, "s3:PutObject", key)
+	if err != nil {
+		return nil, err
+	}
+	parts, err := s.checkCompletion(up, in.MultipartUpload)
+	if err != nil {
+		return nil, err
+	}
+	rec := &objectRecord{Seq: s.nextSeq(), ETag: multipartETag(parts), Modified: s.now(ctx), Parts: int32(len(parts)),
+		Headers: up.Headers, Meta: up.Meta, Tags: up.Tags, SSE: up.SSE, SSEKMSKeyID: up.SSEKMSKeyID, StorageClass: up.StorageClass}
+	for _, p := range parts {
+		rec.Size += p.Size
+		rec.PartSizes = append(rec.PartSizes, p.Size)
+	}
+	rv, err := s.assemble(ctx, parts)
+	if err != nil {
+		return nil, err
+	}
+	rec.Blob, rec.Inline = rv.Blob, rv.Blob == "" && rv.Size > 0
+	res, err := s.apply(ctx, &write{bucket: b, key: key, put: rec, inline: rv.Data, upload: up.UploadID,
+		event: "ObjectCreated:CompleteMultipartUpload", check: writeConditions(key, in.IfMatch, in.IfNoneMatch),
+		extra: func(batch store.Batch, deltas refDeltas) error { return s.finishUpload(up, parts, batch, deltas) }})
+	if err != nil {
+		s.dropIfUnreferenced(rv.Blob)
+		return nil, err
+	}
+	out := &s3api.CompleteMultipartUploadOutput{Bucket: ptr(name), Key: ptr(key), ETag: ptr(quote(rec.ETag)),
+		Location: ptr(s.location(ctx, name, key)), VersionId: nonEmpty(res.versionID)}
+	s.echoSSE(rec, &out.ServerSideEncryption, &out.SSEKMSKeyId, &out.BucketKeyEnabled)
+	return out, nil
+}
+
+// assemble returns the body of the completed object: a single part's body as
+// is, else the parts streamed into a new blob.
+func (s *Service) assemble(ctx context.Context, parts []*partRecord) (*received, error) {
+	if len(parts) == 1 {
+		p := parts[0]
+		rv := &received{Size: p.Size, MD5: p.ETag, Blob: p.Blob}
+		if p.Inline {
+			data, err := s.db.Get(inlineKey(p.Seq))
+			if err != nil {
+				return nil, fmt.Errorf("s3: read part: %w", err)
+			}
+			rv.Data = data
+		}
+		return rv, nil
+	}
+	pr := &partsReader{s: s, parts: parts}
+	defer pr.Close()
+	return s.receive(ctx, pr, "", 1<<62)
+}
+
+// finishUpload deletes the upload and its parts in the completing batch,
+// after checking under the upload's lock that nothing changed meanwhile.
+func (s *Service) finishUpload(up *uploadRecord, used []*partRecord, batch store.Batch, deltas refDeltas) error {
+	if _, err := s.getUpload(up.Bucket, up.Key, up.UploadID); err != nil {
+		return err
+	}
+	stored, _, err := s.parts(up.UploadID, 0, 0)
+	if err != nil {
+		return err
+	}
+	seqs := map[int32]uint64{}
+	for _, p := range stored {
+		seqs[p.Number] = p.Seq
+	}
+	for _, p := range used {
+		if seqs[p.Number] != p.Seq {
+			return errInvalidRequest("Part %d was replaced while the upload was being completed; retry.", p.Number)
+		}
+	}
+	for _, p := range stored {
+		dropPart(batch, deltas, up.UploadID, p)
+	}
+	batch.Delete(uploadKey(up.Bucket, up.Key, up.UploadID))
+	return nil
+}
+
+// location is the object URL CompleteMultipartUpload reports.
+func (s *Service) location(ctx context.Context, bucket, key string) string {
+	base := "http://localhost"
+	if r := awsapi.RequestFrom(ctx); r != nil && r.Endpoint != "" {
+		base = r.Endpoint
+	}
+	return base + "/" + bucket + "/" + (&url.URL{Path: key}).EscapedPath()
+}
+
+// ListMultipartUploads lists the bucket's uploads in progress by key and
+// upload id.
+func (s *Service) ListMultipartUploads(ctx context.Context, in *s3api.ListMultipartUploadsInput) (*s3api.ListMultipartUploadsOutput, error) {
+	name := str(in.Bucket)
+	if _, _, err := s.bucketFor(ctx, name, "s3:ListBucketMultipartUploads", ""); err != nil {
+		return nil, err
+	}
+	enc, err := newEncoder(in.EncodingType)
+	if err != nil {
+		return nil, err
+	}
+	max := 1000
+	if in.MaxUploads != nil && *in.MaxUploads >= 0 && *in.MaxUploads < 1000 {
+		max = int(*in.MaxUploads)
+	}
+	prefix, delim, keyMarker, idMarker := str(in.Prefix), str(in.Delimiter), str(in.KeyMarker), str(in.UploadIdMarker)
+	start := append([]byte(uploadBucketPrefix(name)), escapeKey(nil, prefix)...)
+	end := store.PrefixEnd(start)
+	if keyMarker != "" && keyMarker >= prefix {
+		mk := uploadKey(name, keyMarker, idMarker)
+		if idMarker == "" {
+			mk = store.PrefixEnd(mk)
+		} else {
+			mk = append(mk, 0)
+		}
+		start = mk
+	}
+	out := &s3api.ListMultipartUploadsOutput{Bucket: ptr(name), KeyMarker: ptr(enc.enc(keyMarker)), UploadIdMarker: ptr(idMarker),
+		Prefix: ptr(enc.enc(prefix)), Delimiter: enc.ptr(in.Delimiter), MaxUploads: ptr(int32(max)), EncodingType: in.EncodingType}
+	truncated, lastCP, n := false, "", 0
+	var decodeErr error
+	err = s.db.Scan(start, end, func(_, v []byte) bool {
+		var up uploadRecord
+		if decodeErr = json.Unmarshal(v, &up); decodeErr != nil {
+			return false
+		}
+		cp := ""
+		if delim != "" {
+			if i := strings.Index(up.Key[len(prefix):], delim); i >= 0 {
+				cp = up.Key[:len(prefix)+i+len(delim)]
+			}
+		}
+		if cp != "" && cp == lastCP {
+			return true
+		}
+		if n == max {
+			truncated = true
+			return false
+		}
+		n++
+		if cp != "" {
+			lastCP = cp
+			out.CommonPrefixes = append(out.CommonPrefixes, s3api.CommonPrefix{Prefix: ptr(enc.enc(cp))})
+			out.NextKeyMarker, out.NextUploadIdMarker = ptr(enc.enc(cp)), nil
+			return true
+		}
+		out.Uploads = append(out.Uploads, s3api.MultipartUpload{UploadId: ptr(up.UploadID), Key: ptr(enc.enc(up.Key)),
+			Initiated: ptr(up.Initiated), StorageClass: ptr(orDefault(up.StorageClass, "STANDARD")), Owner: s.owner(),
+			Initiator: &s3api.Initiator{ID: ptr(orDefault(up.Initiator, s.ownerID)), DisplayName: ptr("nubo")}})
+		out.NextKeyMarker, out.NextUploadIdMarker = ptr(enc.enc(up.Key)), ptr(up.UploadID)
+		return true
+	})
+	if err == nil {
+		err = decodeErr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("s3: list uploads: %w", err)
+	}
+	out.IsTruncated = ptr(truncated)
+	if !truncated {
+		out.NextKeyMarker, out.NextUploadIdMarker = nil, nil
+	}
+	return out, nil
+}

@@ -1,0 +1,59 @@
+// Package s3 is Nubo's Amazon S3: buckets, objects, versioning, multipart
+// uploads, bucket policies and event notifications, spoken in rest-xml through
+// the edge with path-style and virtual-host addressing.
+//
+// Supported operations: CreateBucket, DeleteBucket, HeadBucket, ListBuckets,
+// GetBucketLocation, Put/GetBucketVersioning, Put/Get/DeleteBucketTagging,
+// Put/Get/DeleteBucketPolicy, Get/PutBucketAcl, Get/Put/
+// DeleteBucketOwnershipControls, Put/Get/DeleteBucketEncryption,
+// Put/GetBucketNotificationConfiguration, Put/Get/DeleteBucketCors,
+// Put/GetBucketLifecycleConfiguration, DeleteBucketLifecycle, PutObject, GetObject, HeadObject,
+// DeleteObject, DeleteObjects, CopyObject, ListObjects, ListObjectsV2,
+// ListObjectVersions, Put/Get/DeleteObjectTagging, GetObjectAcl,
+// CreateMultipartUpload, UploadPart, UploadPartCopy, ListParts,
+// CompleteMultipartUpload, AbortMultipartUpload, ListMultipartUploads.
+//
+// Storage. Metadata lives in the durable store under "s3/" (see keys.go for
+// the layout); object keys are escaped inside store keys so that listing a
+// prefix is one ordered range scan. Bodies up to Options.InlineMax are kept
+// in the store next to their metadata; larger ones in a content-addressed,
+// fsync'd blob store private to S3 (DataDir/s3/blobs), reference-counted so
+// copies share bytes. No file path is ever built from an object key: keys
+// with "../", NUL or any other valid UTF-8 are only names. A body is
+// published only after it has been read to its end and passed auth's checks
+// (signature, Content-MD5, x-amz-checksum-*, decoded length); a failed or
+// interrupted upload leaves nothing visible. Every acknowledged write is a
+// durable batch commit.
+//
+// Notifications. A change that matches the bucket's notification
+// configuration writes the event record (AWS's exact shape, eventVersion 2.1)
+// to an outbox in the same batch as the object, so an acknowledged PUT's
+// event survives a crash. A worker delivers the outbox through the Notifier
+// installed with SetNotifier, retrying failures with backoff on the Nubo
+// clock. Saving a configuration with queues or topics queues s3:TestEvent.
+//
+// Deviations from AWS:
+//   - ACLs are answered as for the default owner (full control); only canned
+//     ACLs are recorded, and with BucketOwnerEnforced (the default) only
+//     owner-only ACLs are accepted, as AWS does. Explicit grants are
+//     NotImplemented.
+//   - Server-side encryption settings are recorded and echoed; bodies are not
+//     encrypted at rest. SSE-C is NotImplemented.
+//   - Multipart objects have no object-level checksum (SDKs skip composite
+//     values); CopyObject keeps the source ETag instead of recomputing it.
+//   - Bucket policies are enforced for explicit Deny and for callers outside
+//     the account (anonymous included), which need an Allow; IAM identity
+//     policies are the edge's concern.
+//   - Lifecycle rules expire current and noncurrent versions, remove expired
+//     delete markers and abort stale uploads every Options.LifecycleInterval
+//     on the Nubo clock; storage class transitions are NotImplemented.
+//   - CORS rules add Access-Control-* headers to matching requests;
+//     preflight (OPTIONS) answers come from Preflight and presigned POST
+//     uploads from PostObject, which the edge calls since the S3 model has
+//     no operation for either.
+//   - Not yet: website, server access logging, replication, object lock,
+//     SelectObjectContent, EventBridge targets.
+//
+// Storage metrics AWS/S3 NumberOfObjects and BucketSizeBytes are recorded
+// every Options.MetricsInterval on the Nubo clock.
+package s3

@@ -1,0 +1,241 @@
+package s3
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/nubo/nubo/internal/awsapi/s3api"
+)
+
+// readInput is what GetObject and HeadObject share.
+type readInput struct {
+	bucket, key, versionID, rangeHeader string
+	ifMatch, ifNoneMatch                *string
+	ifMod, ifUnmod                      *time.Time
+	partNumber                          *int32
+	checksumMode                        string
+	overrides                           map[string]*string
+	responseExpires                     *time.Time
+}
+
+// readResult is a version about to be returned.
+type readResult struct {
+	rec         *objectRecord
+	cfg         *bucketConfig
+	rng         *byteRange
+	notModified bool
+	head        *s3api.HeadObjectOutput
+}
+
+// read resolves the version, preconditions and range of a GET or HEAD and
+// builds the response headers.
+func (s *Service) read(ctx context.Context, in readInput) (*readResult, error) {
+	if err := checkKey(in.key); err != nil {
+		return nil, err
+	}
+	_, cfg, err := s.bucketFor(ctx, in.bucket, "s3:GetObject", in.key)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := s.getVersion(ctx, in.bucket, in.key, in.versionID, false)
+	if err != nil {
+		return nil, err
+	}
+	res := &readResult{rec: rec, cfg: cfg}
+	if res.notModified, err = readConditions(rec, in.ifMatch, in.ifNoneMatch, in.ifMod, in.ifUnmod); err != nil {
+		return nil, err
+	}
+	switch {
+	case in.partNumber != nil:
+		if res.rng, err = partRange(rec, *in.partNumber); err != nil {
+			return nil, err
+		}
+	case in.rangeHeader != "":
+		if res.rng, err = parseRange(in.rangeHeader, rec.Size); err != nil {
+			return nil, err
+		}
+	}
+	res.head = s.headOutput(res, in)
+	return res, nil
+}
+
+func (s *Service) headOutput(res *readResult, in readInput) *s3api.HeadObjectOutput {
+	rec := res.rec
+	h := rec.Headers
+	out := &s3api.HeadObjectOutput{AcceptRanges: ptr("bytes"), LastModified: ptr(rec.Modified), ETag: ptr(quote(rec.ETag)),
+		ContentLength: ptr(rec.Size), Metadata: rec.Meta}
+	hdr := func(name string) *string {
+		if o := in.overrides[name]; o != nil {
+			return o
+		}
+		if v, ok := h[name]; ok {
+			return ptr(v)
+		}
+		return nil
+	}
+	out.ContentType, out.ContentEncoding = hdr("Content-Type"), hdr("Content-Encoding")
+	out.ContentDisposition, out.ContentLanguage = hdr("Content-Disposition"), hdr("Content-Language")
+	out.CacheControl, out.Expires = hdr("Cache-Control"), hdr("Expires")
+	if in.responseExpires != nil {
+		out.Expires = ptr(in.responseExpires.UTC().Format(http.TimeFormat))
+	}
+	out.WebsiteRedirectLocation = hdr("x-amz-website-redirect-location")
+	if res.cfg.rec.Versioning != "" {
+		out.VersionId = ptr(rec.versionID())
+	}
+	if len(rec.Tags) > 0 {
+		out.TagCount = ptr(int32(len(rec.Tags)))
+	}
+	if rec.StorageClass != "" && rec.StorageClass != "STANDARD" {
+		out.StorageClass = ptr(rec.StorageClass)
+	}
+	if rec.Parts > 0 && in.partNumber != nil {
+		out.PartsCount = ptr(rec.Parts)
+	}
+	s.echoSSE(rec, &out.ServerSideEncryption, &out.SSEKMSKeyId, &out.BucketKeyEnabled)
+	wholeOrPart := res.rng == nil || (in.partNumber != nil && rec.Parts == 0)
+	if in.checksumMode == "ENABLED" && wholeOrPart && rec.Checksum != "" {
+		checksumSet{&out.ChecksumCRC32, &out.ChecksumCRC32C, &out.ChecksumCRC64NVME, &out.ChecksumSHA1, &out.ChecksumSHA256}.set(rec.ChecksumAlg, rec.Checksum)
+		out.ChecksumType = ptr(orDefault(rec.ChecksumType, "FULL_OBJECT"))
+	}
+	if r := res.rng; r != nil {
+		out.ContentLength = ptr(r.length)
+		out.ContentRange = ptr(fmt.Sprintf("bytes %d-%d/%d", r.start, r.start+r.length-1, rec.Size))
+	}
+	if res.notModified {
+		out.ContentLength = nil
+		out.ContentRange = nil
+	}
+	return out
+}
+
+// responseStatus sets 304 or 206 as the read requires.
+func responseStatus(ctx context.Context, res *readResult) {
+	switch {
+	case res.notModified:
+		setStatus(ctx, http.StatusNotModified)
+	case res.rng != nil:
+		setStatus(ctx, http.StatusPartialContent)
+	}
+}
+
+func overrides(ct, ce, cd, cl, cc *string) map[string]*string {
+	return map[string]*string{"Content-Type": ct, "Content-Encoding": ce, "Content-Disposition": cd,
+		"Content-Language": cl, "Cache-Control": cc}
+}
+
+// GetObject returns an object (or a range or part of it), honouring
+// conditional headers and response-* overrides.
+func (s *Service) GetObject(ctx context.Context, in *s3api.GetObjectInput) (*s3api.GetObjectOutput, error) {
+	res, err := s.read(ctx, readInput{bucket: str(in.Bucket), key: str(in.Key), versionID: str(in.VersionId),
+		rangeHeader: str(in.Range), ifMatch: in.IfMatch, ifNoneMatch: in.IfNoneMatch, ifMod: in.IfModifiedSince,
+		ifUnmod: in.IfUnmodifiedSince, partNumber: in.PartNumber, checksumMode: str(in.ChecksumMode),
+		overrides: overrides(in.ResponseContentType, in.ResponseContentEncoding, in.ResponseContentDisposition,
+			in.ResponseContentLanguage, in.ResponseCacheControl), responseExpires: in.ResponseExpires})
+	if err != nil {
+		return nil, err
+	}
+	out := getOutput(res.head)
+	responseStatus(ctx, res)
+	if res.notModified {
+		return out, nil
+	}
+	rng := res.rng
+	if rng == nil {
+		rng = &byteRange{0, res.rec.Size}
+	}
+	body, err := s.openRange(res.rec.body(), rng.start, rng.length)
+	if err != nil {
+		return nil, err
+	}
+	out.Body = body
+	return out, nil
+}
+
+// HeadObject returns an object's metadata.
+func (s *Service) HeadObject(ctx context.Context, in *s3api.HeadObjectInput) (*s3api.HeadObjectOutput, error) {
+	res, err := s.read(ctx, readInput{bucket: str(in.Bucket), key: str(in.Key), versionID: str(in.VersionId),
+		rangeHeader: str(in.Range), ifMatch: in.IfMatch, ifNoneMatch: in.IfNoneMatch, ifMod: in.IfModifiedSince,
+		ifUnmod: in.IfUnmodifiedSince, partNumber: in.PartNumber, checksumMode: str(in.ChecksumMode),
+		overrides: overrides(in.ResponseContentType, in.ResponseContentEncoding, in.ResponseContentDisposition,
+			in.ResponseContentLanguage, in.ResponseCacheControl), responseExpires: in.ResponseExpires})
+	if err != nil {
+		return nil, err
+	}
+	responseStatus(ctx, res)
+	return res.head, nil
+}
+
+func getOutput(h *s3api.HeadObjectOutput) *s3api.GetObjectOutput {
+	return &s3api.GetObjectOutput{AcceptRanges: h.AcceptRanges, LastModified: h.LastModified, ContentLength: h.ContentLength,
+		ETag: h.ETag, ChecksumCRC32: h.ChecksumCRC32, ChecksumCRC32C: h.ChecksumCRC32C, ChecksumCRC64NVME: h.ChecksumCRC64NVME,
+		ChecksumSHA1: h.ChecksumSHA1, ChecksumSHA256: h.ChecksumSHA256, ChecksumType: h.ChecksumType, VersionId: h.VersionId,
+		CacheControl: h.CacheControl, ContentDisposition: h.ContentDisposition, ContentEncoding: h.ContentEncoding,
+		ContentLanguage: h.ContentLanguage, ContentRange: h.ContentRange, ContentType: h.ContentType, Expires: h.Expires,
+		WebsiteRedirectLocation: h.WebsiteRedirectLocation, ServerSideEncryption: h.ServerSideEncryption, Metadata: h.Metadata,
+		SSEKMSKeyId: h.SSEKMSKeyId, BucketKeyEnabled: h.BucketKeyEnabled, StorageClass: h.StorageClass,
+		PartsCount: h.PartsCount, TagCount: h.TagCount}
+}
+
+// DeleteObject deletes an object: the null version of an unversioned
+// bucket, a new delete marker in a versioned one, or the version named.
+func (s *Service) DeleteObject(ctx context.Context, in *s3api.DeleteObjectInput) (*s3api.DeleteObjectOutput, error) {
+	key := str(in.Key)
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
+	b, _, err := s.bucketFor(ctx, str(in.Bucket), "s3:DeleteObject", key)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.deleteKey(ctx, b, key, str(in.VersionId), in.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	out := &s3api.DeleteObjectOutput{}
+	if res.deleteMarker {
+		out.DeleteMarker = ptr(true)
+	}
+	if res.versionID != "" {
+		out.VersionId = ptr(res.versionID)
+	}
+	return out, nil
+}
+
+func (s *Service) deleteKey(ctx context.Context, b *bucket, key, versionID string, ifMatch *string) (*writeResult, error) {
+	if versionID != "" && versionID != "null" {
+		if _, ok := versionSeq(versionID); !ok {
+			return nil, errInvalidArgument("Invalid version id specified").With("ArgumentName", "versionId").With("ArgumentValue", versionID)
+		}
+	}
+	w := &write{bucket: b, key: key, deleteID: versionID}
+	if ifMatch != nil {
+		w.check = func(cur *objectRecord) error {
+			if cur == nil || cur.DeleteMarker {
+				return errNoSuchKey(key)
+			}
+			if !etagMatches(*ifMatch, cur.ETag) {
+				return errPreconditionFailed("If-Match")
+			}
+			return nil
+		}
+	}
+	return s.apply(ctx, w)
+}
+
+// GetObjectAcl returns the object's ACL: full control for the bucket owner.
+func (s *Service) GetObjectAcl(ctx context.Context, in *s3api.GetObjectAclInput) (*s3api.GetObjectAclOutput, error) {
+	key := str(in.Key)
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
+	if _, _, err := s.bucketFor(ctx, str(in.Bucket), "s3:GetObjectAcl", key); err != nil {
+		return nil, err
+	}
+	if _, err := s.getVersion(ctx, str(in.Bucket), key, str(in.VersionId), false); err != nil {
+		return nil, err
+	}
+	return &s3api.GetObjectAclOutput{Owner: s.owner(), Grants: s.grants("")}, nil
+}
