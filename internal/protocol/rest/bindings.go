@@ -369,6 +369,8 @@ func encodePrefixHeaders(m *awsapi.Member, f reflect.Value, h http.Header) {
 		if !ok || strings.ContainsAny(s, "\r\n") {
 			continue
 		}
-		h.Set(m.LocationName+k.String(), s)
+		// Written in lower case, as S3 sends them: net/http would canonicalise
+		// "x-amz-meta-k" to "X-Amz-Meta-K", and clients keep the key's case.
+		h[strings.ToLower(m.LocationName+k.String())] = []string{s}
 	}
 }

@@ -194,12 +194,16 @@ func TestEncodeBindings(t *testing.T) {
 	}
 	want := map[string]string{
 		"Content-Length": "4", "Last-Modified": "Sat, 28 Nov 2026 09:00:00 GMT", "X-Items": `a, "b,c"`,
-		"X-Doc": base64.StdEncoding.EncodeToString([]byte(`{"a":1}`)), "X-Amz-Meta-Color": "red",
+		"X-Doc": base64.StdEncoding.EncodeToString([]byte(`{"a":1}`)),
 	}
 	for k, v := range want {
 		if got := rec.Header().Get(k); got != v {
 			t.Errorf("header %s = %q, want %q", k, got, v)
 		}
+	}
+	// User metadata keeps S3's lower-case header names (clients keep the case).
+	if got := rec.Header()["x-amz-meta-color"]; len(got) != 1 || got[0] != "red" {
+		t.Errorf("x-amz-meta-color = %q, want [red] under the lower-case name", got)
 	}
 	if err := WriteRawPayload(rec, status, op.Output.PayloadMember(), out); err != nil {
 		t.Fatal(err)
