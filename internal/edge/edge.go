@@ -56,7 +56,9 @@ type Config struct {
 	Now func() time.Time
 	// Admin serves /_nubo/ (may be nil).
 	Admin http.Handler
-	Log   *slog.Logger
+	// S3 serves CORS preflights and POST form uploads (may be nil).
+	S3  S3Raw
+	Log *slog.Logger
 }
 
 // Server is the edge HTTP handler.
@@ -180,6 +182,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) error {
 	bucket := ""
 	if isS3 {
 		bucket = s.virtualBucket(r.Host)
+		if done, err := s.serveS3Raw(w, r, c, scope, bucket); done {
+			return err
+		}
 	}
 	maxBody := int64(DefaultMaxBody)
 	if c.route.svc.api.ID == "lambda" {

@@ -32,6 +32,7 @@ import (
 	"github.com/nubo/nubo/internal/service/iam"
 	"github.com/nubo/nubo/internal/service/lambda"
 	"github.com/nubo/nubo/internal/service/logs"
+	"github.com/nubo/nubo/internal/service/s3"
 	"github.com/nubo/nubo/internal/service/sns"
 	"github.com/nubo/nubo/internal/service/sts"
 )
@@ -212,11 +213,18 @@ func (s *Server) buildServices() error {
 		return fmt.Errorf("server: sns: %w", err)
 	}
 	snsSvc.SetFunctionTarget(functionTarget{lambdaSvc})
+	s3Svc, err := s3.New(s.sys, s3.Options{})
+	if err != nil {
+		return fmt.Errorf("server: s3: %w", err)
+	}
+	s3Svc.SetNotifier(s3Notifier{lambda: lambdaSvc, sns: snsSvc})
+	lambdaSvc.SetCodeSource(s3CodeSource{s3Svc})
 	s.logs, s.lambda = logsSvc, lambdaSvc
-	s.services = []service.Service{iamSvc, stsSvc, logsSvc, lambdaSvc, snsSvc}
+	s.services = []service.Service{iamSvc, stsSvc, logsSvc, s3Svc, lambdaSvc, snsSvc}
 	s.edge = edge.New(edge.Config{
 		Region: s.cfg.Region, Account: s.cfg.Account, Hostnames: s.cfg.Hostnames,
 		Credentials: stsSvc, Now: s.sys.Clock.Now, Admin: s.adminHandler(), Log: s.cfg.Log,
+		S3: s3Raw{s3Svc},
 	})
 	implemented := map[string]bool{}
 	for _, svc := range s.services {

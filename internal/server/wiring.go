@@ -2,8 +2,14 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net/http"
 
+	"github.com/nubo/nubo/internal/auth"
 	"github.com/nubo/nubo/internal/service/lambda"
+	"github.com/nubo/nubo/internal/service/s3"
+	"github.com/nubo/nubo/internal/service/sns"
 )
 
 // The adapters below connect services through their exported Go APIs, so that
@@ -14,4 +20,52 @@ type functionTarget struct{ lambda *lambda.Service }
 
 func (t functionTarget) InvokeLambdaAsync(ctx context.Context, functionARN string, payload []byte) error {
 	return t.lambda.InvokeAsync(ctx, functionARN, payload)
+}
+
+// s3Notifier delivers S3 event notifications: to functions as asynchronous
+// invocations, to topics as SNS messages (subject "Amazon S3 Notification", as
+// S3 sends them) and to queues once SQS is wired.
+type s3Notifier struct {
+	lambda *lambda.Service
+	sns    *sns.Service
+	sqs    func(ctx context.Context, queueARN string, body []byte) error
+}
+
+func (n s3Notifier) Deliver(ctx context.Context, target s3.Target, event []byte) error {
+	switch target.Type {
+	case s3.TargetLambda:
+		return n.lambda.InvokeAsync(ctx, target.ARN, event)
+	case s3.TargetSNS:
+		_, err := n.sns.PublishMessage(ctx, target.ARN, "Amazon S3 Notification", string(event), nil)
+		return err
+	case s3.TargetSQS:
+		if n.sqs != nil {
+			return n.sqs(ctx, target.ARN, event)
+		}
+	}
+	return fmt.Errorf("s3 notification target %s %s is not available", target.Type, target.ARN)
+}
+
+// s3CodeSource lets CreateFunction and UpdateFunctionCode read packages from S3.
+type s3CodeSource struct{ s3 *s3.Service }
+
+func (c s3CodeSource) OpenCode(ctx context.Context, bucket, key, version string) (io.ReadCloser, error) {
+	rc, _, _, err := c.s3.OpenObject(ctx, bucket, key, version)
+	return rc, err
+}
+
+// s3Raw adapts the S3 service's preflight and POST handling to the edge.
+type s3Raw struct{ s3 *s3.Service }
+
+func (r s3Raw) Preflight(bucket, origin, method, headers string) (http.Header, error) {
+	return r.s3.Preflight(bucket, origin, method, headers)
+}
+
+func (r s3Raw) PostObject(ctx context.Context, bucket string, req *http.Request,
+	verify func(context.Context, map[string]string) (*auth.PostPolicy, error)) (int, http.Header, []byte, error) {
+	res, err := r.s3.PostObject(ctx, bucket, req, verify)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	return res.Status, res.Header, res.Body, nil
 }

@@ -59,6 +59,8 @@ func TestPythonLambdaBook(t *testing.T) { runPython(t, "lambda_book.py") }
 
 func TestPythonSNSToLambda(t *testing.T) { runPython(t, "sns_lambda.py") }
 
+func TestPythonS3ToLambda(t *testing.T) { runPython(t, "s3_lambda.py") }
+
 // clis are the AWS CLI generations: v1 on PATH (botocore latest) and Debian's 2.9.
 var clis = []struct{ name, path string }{
 	{"aws-cli-v1", "aws"},
