@@ -176,8 +176,18 @@ func TestFreshInterpreterSemantics(t *testing.T) {
 		if strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Errorf("environment %v, want %v", got, want)
 		}
-		if out := r.out.String(); !strings.Contains(out, "init says hi\n") || !strings.Contains(out, "handler says hi\n") {
-			t.Errorf("output %q", out)
+		// The runtime flushes before answering, but the copy from the pipe
+		// into r.out is asynchronous: wait for it.
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			out := r.out.String()
+			if strings.Contains(out, "init says hi\n") && strings.Contains(out, "handler says hi\n") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("output %q", out)
+			}
+			time.Sleep(5 * time.Millisecond)
 		}
 	})
 }
