@@ -34,6 +34,7 @@ import (
 	"github.com/nubo/nubo/internal/service/logs"
 	"github.com/nubo/nubo/internal/service/s3"
 	"github.com/nubo/nubo/internal/service/sns"
+	"github.com/nubo/nubo/internal/service/sqs"
 	"github.com/nubo/nubo/internal/service/sts"
 )
 
@@ -212,15 +213,23 @@ func (s *Server) buildServices() error {
 	if err != nil {
 		return fmt.Errorf("server: sns: %w", err)
 	}
+	sqsSvc, err := sqs.New(s.sys)
+	if err != nil {
+		return fmt.Errorf("server: sqs: %w", err)
+	}
+	queues := queueSender{sqsSvc}
 	snsSvc.SetFunctionTarget(functionTarget{lambdaSvc})
+	snsSvc.SetQueueTarget(queues)
+	lambdaSvc.SetDestinationSink("sqs", queues)
+	lambdaSvc.SetDestinationSink("sns", topicSink{snsSvc})
 	s3Svc, err := s3.New(s.sys, s3.Options{})
 	if err != nil {
 		return fmt.Errorf("server: s3: %w", err)
 	}
-	s3Svc.SetNotifier(s3Notifier{lambda: lambdaSvc, sns: snsSvc})
+	s3Svc.SetNotifier(s3Notifier{lambda: lambdaSvc, sns: snsSvc, sqs: queues.sendBody})
 	lambdaSvc.SetCodeSource(s3CodeSource{s3Svc})
 	s.logs, s.lambda = logsSvc, lambdaSvc
-	s.services = []service.Service{iamSvc, stsSvc, logsSvc, s3Svc, lambdaSvc, snsSvc}
+	s.services = []service.Service{iamSvc, stsSvc, logsSvc, s3Svc, sqsSvc, lambdaSvc, snsSvc}
 	s.edge = edge.New(edge.Config{
 		Region: s.cfg.Region, Account: s.cfg.Account, Hostnames: s.cfg.Hostnames,
 		Credentials: stsSvc, Now: s.sys.Clock.Now, Admin: s.adminHandler(), Log: s.cfg.Log,

@@ -10,6 +10,7 @@ import (
 	"github.com/nubo/nubo/internal/service/lambda"
 	"github.com/nubo/nubo/internal/service/s3"
 	"github.com/nubo/nubo/internal/service/sns"
+	"github.com/nubo/nubo/internal/service/sqs"
 )
 
 // The adapters below connect services through their exported Go APIs, so that
@@ -69,3 +70,55 @@ func (r s3Raw) PostObject(ctx context.Context, bucket string, req *http.Request,
 	}
 	return res.Status, res.Header, res.Body, nil
 }
+
+// queueSender sends messages to SQS queues for the services that deliver to
+// them: SNS subscriptions, S3 notifications and Lambda destinations/DLQs.
+type queueSender struct{ sqs *sqs.Service }
+
+// DeliverSQS implements sns.QueueTarget.
+func (q queueSender) DeliverSQS(ctx context.Context, queueARN string, m sns.QueueMessage) error {
+	attrs := make(map[string]sqs.MessageAttribute, len(m.Attributes))
+	for name, v := range m.Attributes {
+		a := sqs.MessageAttribute{DataType: ptr(v.DataType)}
+		if v.BinaryValue != nil {
+			a.BinaryValue = v.BinaryValue
+		} else {
+			a.StringValue = ptr(v.StringValue)
+		}
+		attrs[name] = a
+	}
+	_, err := q.sqs.Send(ctx, queueARN, sqs.OutgoingMessage{Body: m.Body, MessageAttributes: attrs,
+		MessageGroupID: m.MessageGroupID, DeduplicationID: m.DeduplicationID})
+	return err
+}
+
+// sendBody sends a plain body, as S3 notifications do.
+func (q queueSender) sendBody(ctx context.Context, queueARN string, body []byte) error {
+	_, err := q.sqs.Send(ctx, queueARN, sqs.OutgoingMessage{Body: string(body)})
+	return err
+}
+
+// Deliver implements lambda.DestinationSink for SQS destinations and DLQs; a
+// DLQ message carries AWS's RequestID/ErrorCode/ErrorMessage attributes.
+func (q queueSender) Deliver(ctx context.Context, d lambda.Delivery) error {
+	attrs := make(map[string]sqs.MessageAttribute, len(d.Attributes))
+	for name, v := range d.Attributes {
+		attrs[name] = sqs.MessageAttribute{DataType: ptr("String"), StringValue: ptr(v)}
+	}
+	_, err := q.sqs.Send(ctx, d.Target, sqs.OutgoingMessage{Body: string(d.Body), MessageAttributes: attrs})
+	return err
+}
+
+// topicSink implements lambda.DestinationSink for SNS destinations and DLQs.
+type topicSink struct{ sns *sns.Service }
+
+func (t topicSink) Deliver(ctx context.Context, d lambda.Delivery) error {
+	attrs := make(map[string]sns.AttributeValue, len(d.Attributes))
+	for name, v := range d.Attributes {
+		attrs[name] = sns.AttributeValue{DataType: "String", StringValue: v}
+	}
+	_, err := t.sns.PublishMessage(ctx, d.Target, "", string(d.Body), attrs)
+	return err
+}
+
+func ptr[T any](v T) *T { return &v }
