@@ -290,6 +290,9 @@ func (s *Server) startRuntime() error {
 		Clock: s.sys.Clock, Credentials: s.sts, Logs: s.logs, Metrics: s.sys.Metrics,
 		Endpoint: s.sys.Endpoint, Region: s.cfg.Region, Account: s.cfg.Account,
 		WorkDir: filepath.Join(s.cfg.DataDir, "runtime"), Log: s.cfg.Log,
+		// Lambda unpacks code under <data dir>/lambda/code/<sha>; the zygote
+		// needs that root to hand code directories to forked instances.
+		CodeRoot: filepath.Join(s.cfg.DataDir, "lambda", "code"),
 	})
 	if err != nil {
 		return fmt.Errorf("server: function pool: %w", err)

@@ -97,6 +97,29 @@ func TestCLI(t *testing.T) {
 			if err == nil || !strings.Contains(out, "NoSuchEntity") {
 				t.Fatalf("get-role of a missing role: %v\n%s", err, out)
 			}
+			out, err = run("sqs", "create-queue", "--queue-name", "cli-q")
+			if err != nil || !strings.Contains(out, "/000000000000/cli-q") {
+				t.Fatalf("sqs create-queue: %v\n%s", err, out)
+			}
+			qurl := srv.URL() + "/000000000000/cli-q"
+			if out, err = run("sqs", "send-message", "--queue-url", qurl, "--message-body", "from the cli"); err != nil ||
+				!strings.Contains(out, "MD5OfMessageBody") {
+				t.Fatalf("sqs send-message: %v\n%s", err, out)
+			}
+			if out, err = run("sqs", "receive-message", "--queue-url", qurl); err != nil || !strings.Contains(out, "from the cli") {
+				t.Fatalf("sqs receive-message: %v\n%s", err, out)
+			}
+			file := filepath.Join(t.TempDir(), "hello.txt")
+			os.WriteFile(file, []byte("hello s3"), 0o644)
+			if out, err = run("s3", "mb", "s3://cli-bucket"); err != nil {
+				t.Fatalf("s3 mb: %v\n%s", err, out)
+			}
+			if out, err = run("s3", "cp", file, "s3://cli-bucket/dir/hello.txt"); err != nil {
+				t.Fatalf("s3 cp: %v\n%s", err, out)
+			}
+			if out, err = run("s3", "ls", "s3://cli-bucket/dir/"); err != nil || !strings.Contains(out, "hello.txt") {
+				t.Fatalf("s3 ls: %v\n%s", err, out)
+			}
 			out, err = run("cloudformation", "list-stacks")
 			if err == nil || !strings.Contains(out, "NotImplemented") || !strings.Contains(out, "ListStacks") {
 				t.Fatalf("cloudformation list-stacks: %v\n%s", err, out)

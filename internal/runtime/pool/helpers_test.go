@@ -112,22 +112,25 @@ func (f *fakeIssuer) IssueRoleCredentials(_ context.Context, roleARN, session st
 		SessionToken: "token-for-" + roleARN, Expires: time.Now().Add(d)}, nil
 }
 
-// fixture is a pool with a virtual clock and in-memory sinks.
+// fixture is a pool with a virtual clock and in-memory sinks. Its
+// Python versions' code directories lie in the pool's code root, so the
+// pool forks them from a zygote unless Config.DisableZygote is set.
 type fixture struct {
-	p       *Pool
-	clock   *clock.Virtual
-	sink    *memSink
-	metrics *metrics.Recorder
+	p        *Pool
+	clock    *clock.Virtual
+	sink     *memSink
+	metrics  *metrics.Recorder
+	codeRoot string
 }
 
 func newFixture(t testing.TB, tweak func(*Config)) *fixture {
 	t.Helper()
 	vc := clock.NewVirtual()
 	t.Cleanup(func() { _ = vc.Close() })
-	f := &fixture{clock: vc, sink: newMemSink(), metrics: metrics.NewRecorder(1000, vc.Now)}
+	f := &fixture{clock: vc, sink: newMemSink(), metrics: metrics.NewRecorder(1000, vc.Now), codeRoot: publicTempDir(t)}
 	cfg := Config{Clock: vc, Credentials: &fakeIssuer{}, Logs: f.sink, Metrics: f.metrics,
 		Endpoint: "http://127.0.0.1:4566", Region: "us-east-1", Account: "000000000000",
-		WorkDir: publicTempDir(t)}
+		WorkDir: publicTempDir(t), CodeRoot: f.codeRoot}
 	if tweak != nil {
 		tweak(&cfg)
 	}
@@ -154,10 +157,18 @@ func publicTempDir(t testing.TB) string {
 	return d
 }
 
-// codeDir writes a function package.
+// codeDir writes a function package into a new temporary directory.
 func codeDir(t testing.TB, files map[string]string) string {
 	t.Helper()
-	d := publicTempDir(t)
+	return writeCode(t, publicTempDir(t), files)
+}
+
+// writeCode writes a function package into the directory d.
+func writeCode(t testing.TB, d string, files map[string]string) string {
+	t.Helper()
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for name, body := range files {
 		path := filepath.Join(d, name)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -170,8 +181,17 @@ func codeDir(t testing.TB, files map[string]string) string {
 	return d
 }
 
-// pyVersion describes a Python function with handler index.handler.
-func pyVersion(t testing.TB, name, code string) *lambda.Version {
+// pyVersion describes a Python function with handler index.handler whose
+// code directory is in the pool's code root, named like the Lambda
+// service's (a hex digest).
+func (f *fixture) pyVersion(t testing.TB, name, code string) *lambda.Version {
+	t.Helper()
+	return pyVersionAt(t, name, writeCode(t, filepath.Join(f.codeRoot, randomHex(32)), map[string]string{"index.py": code}))
+}
+
+// pyVersionAt describes a Python function with handler index.handler
+// whose code is in dir.
+func pyVersionAt(t testing.TB, name, dir string) *lambda.Version {
 	t.Helper()
 	if _, err := sandbox.DetectPython(context.Background()); err != nil {
 		t.Skipf("no python3: %v", err)
@@ -179,7 +199,7 @@ func pyVersion(t testing.TB, name, code string) *lambda.Version {
 	arn := "arn:aws:lambda:us-east-1:000000000000:function:" + name
 	return &lambda.Version{FunctionName: name, FunctionARN: arn, Version: "$LATEST", VersionARN: arn + ":$LATEST",
 		Runtime: "python3.11", Handler: "index.handler", CodeSha256: "sha-" + name,
-		CodeDir: codeDir(t, map[string]string{"index.py": code}), MemorySize: 256, Timeout: 10 * time.Second,
+		CodeDir: dir, MemorySize: 256, Timeout: 10 * time.Second,
 		Environment: map[string]string{"GREETING": "hi"}, RoleARN: "arn:aws:iam::000000000000:role/fn",
 		RevisionID: "rev-1", ReservedConcurrency: -1, Region: "us-east-1", Account: "000000000000"}
 }
@@ -280,5 +300,47 @@ func buildGo(t testing.TB, dir string) {
 	}
 	if err := os.Chmod(out, 0o755); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// zygoteExpected reports whether a pool with the default test
+// configuration forks Python instances from a zygote on this host.
+func zygoteExpected(t testing.TB) bool {
+	t.Helper()
+	if m, _ := sandbox.Supported(); m != sandbox.Isolated {
+		return false
+	}
+	_, err := sandbox.DetectPython(context.Background())
+	return err == nil
+}
+
+// bothPaths runs fn once with instances forked from a zygote and once
+// with sandbox.Start (Config.DisableZygote), and checks afterwards that
+// the pool used the path the subtest names.
+func bothPaths(t *testing.T, fn func(t *testing.T, f *fixture)) {
+	for _, plain := range []bool{false, true} {
+		name := "zygote"
+		if plain {
+			name = "sandbox"
+		}
+		t.Run(name, func(t *testing.T) {
+			if !plain && !zygoteExpected(t) {
+				t.Skip("no zygote on this host: needs the isolated sandbox and python3")
+			}
+			f := newFixture(t, func(c *Config) { c.DisableZygote = plain })
+			fn(t, f)
+			f.wantPath(t, !plain)
+		})
+	}
+}
+
+// wantPath fails unless every instance started so far was forked from a
+// zygote (forked) or started with sandbox.Start (!forked).
+func (f *fixture) wantPath(t testing.TB, forked bool) {
+	t.Helper()
+	s := f.p.Stats()
+	if forked && (s.ZygoteStarts == 0 || s.SandboxStarts != 0) || !forked && s.ZygoteStarts != 0 {
+		t.Errorf("%d instances forked from the zygote, %d started with sandbox.Start (want forked=%v); mode %s",
+			s.ZygoteStarts, s.SandboxStarts, forked, f.p.Mode())
 	}
 }

@@ -1,11 +1,13 @@
 package pool
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/nubo/nubo/internal/platform/clock"
 	"github.com/nubo/nubo/internal/runtime/rapi"
 	"github.com/nubo/nubo/internal/runtime/sandbox"
+	"github.com/nubo/nubo/internal/runtime/zygote"
 	"github.com/nubo/nubo/internal/service/lambda"
 	"github.com/nubo/nubo/internal/service/logs"
 )
@@ -24,7 +27,7 @@ type instance struct {
 	key           versionKey
 	group, stream string
 
-	sb  *sandbox.Instance
+	sb  sandbox.Proc
 	ep  *rapi.Endpoint
 	out *outputReader
 	col *collector
@@ -36,6 +39,8 @@ type instance struct {
 
 	exited chan struct{} // closed once exit is set
 	exit   sandbox.ExitStatus
+	// forked reports an instance forked from a zygote.
+	forked bool
 
 	// Guarded by Pool.mu.
 	busy      bool
@@ -99,7 +104,7 @@ func (p *Pool) startInstance(v *lambda.Version, kind runtimeKind) (*instance, er
 		creds: creds, pythonEnv: pyEnv})
 	cfg := sandbox.Config{ID: "fn-" + id, CodeDir: v.CodeDir, RuntimeDirs: dirs, TmpSizeMB: v.EphemeralStorage,
 		MemoryMB: v.MemorySize, PidsMax: PidsMax, Env: env, Args: args, Stdout: w, Stderr: w}
-	in.sb, err = sandbox.Start(p.ctx, cfg)
+	in.sb, in.forked, err = p.startProc(v, kind, cfg)
 	if err != nil {
 		_ = in.ep.Close()
 		in.out.close()
@@ -108,6 +113,34 @@ func (p *Pool) startInstance(v *lambda.Version, kind runtimeKind) (*instance, er
 	p.wg.Add(1)
 	go in.watch()
 	return in, nil
+}
+
+// startProc starts the instance's processes: forked from the zygote of
+// its interpreter when one can start it, else with sandbox.Start.
+func (p *Pool) startProc(v *lambda.Version, kind runtimeKind, cfg sandbox.Config) (sandbox.Proc, bool, error) {
+	z, why := p.zygoteFor(v, kind, cfg.Env)
+	if z != nil {
+		ctx, cancel := context.WithTimeout(p.ctx, max(InitLimit, v.Timeout))
+		inst, err := z.Spawn(ctx, zygote.SpawnConfig{ID: cfg.ID, CodeDir: filepath.Base(cfg.CodeDir), Env: cfg.Env,
+			MemoryMB: cfg.MemoryMB, PidsMax: cfg.PidsMax, TmpSizeMB: cfg.TmpSizeMB, Stdout: cfg.Stdout, Stderr: cfg.Stderr})
+		cancel()
+		if err == nil {
+			p.forks.zygoteStarts.Add(1)
+			return inst, true, nil
+		}
+		if p.ctx.Err() != nil {
+			return nil, false, err
+		}
+		p.log.Warn("pool: forking from the zygote failed; using sandbox.Start", "function", v.FunctionName, "err", err)
+	} else if kind == kindPython {
+		p.log.Debug("pool: starting a Python instance without the zygote", "function", v.FunctionName, "reason", why)
+	}
+	inst, err := sandbox.Start(p.ctx, cfg)
+	if err != nil {
+		return nil, false, err
+	}
+	p.forks.sandboxStarts.Add(1)
+	return inst, false, nil
 }
 
 // credentials issues the execution role's credentials for a new instance.

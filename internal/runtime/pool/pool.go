@@ -15,6 +15,7 @@ import (
 	"github.com/nubo/nubo/internal/platform/metrics"
 	"github.com/nubo/nubo/internal/runtime/bootstrap"
 	"github.com/nubo/nubo/internal/runtime/sandbox"
+	"github.com/nubo/nubo/internal/runtime/zygote"
 	"github.com/nubo/nubo/internal/service/lambda"
 )
 
@@ -63,6 +64,13 @@ type Config struct {
 	AccountConcurrency int
 	// Log receives the pool's own diagnostics (default slog.Default()).
 	Log *slog.Logger
+	// CodeRoot is the directory whose subdirectories are the versions'
+	// code directories (the Lambda service's <data dir>/lambda/code).
+	// Python instances whose Version.CodeDir lies directly in it are forked
+	// from a zygote; "" starts every instance with sandbox.Start.
+	CodeRoot string
+	// DisableZygote starts every instance with sandbox.Start.
+	DisableZygote bool
 }
 
 // versionKey identifies the configuration instances are started for.
@@ -89,7 +97,10 @@ type Pool struct {
 	log       *slog.Logger
 	python    pythonRuntime
 	info      Info
-	ship      *shipper
+	forks     *forks
+	// tweakZygote, set by tests only, adjusts zygote configurations.
+	tweakZygote func(*zygote.Config)
+	ship        *shipper
 
 	ctx    context.Context // canceled by Close
 	cancel context.CancelFunc
@@ -119,6 +130,13 @@ func New(cfg Config) (*Pool, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.CodeRoot != "" {
+		root, err := filepath.Abs(cfg.CodeRoot)
+		if err != nil {
+			return nil, fmt.Errorf("pool: code root: %w", err)
+		}
+		cfg.CodeRoot = root
+	}
 	p := &Pool{cfg: cfg, clock: cfg.Clock, log: cfg.Log, groups: map[versionKey]*group{}, limits: newLimits()}
 	if p.clock == nil {
 		p.ownsClock = clock.NewVirtual()
@@ -127,6 +145,7 @@ func New(cfg Config) (*Pool, error) {
 	p.initPython()
 	mode, reason := sandbox.Supported()
 	p.info.Sandbox, p.info.SandboxReason = mode.String(), reason
+	p.forks = p.newForks()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	if cfg.Logs != nil {
 		p.ship = newShipper(cfg.Logs, cfg.Log)
@@ -178,9 +197,13 @@ func chmodPath(base, dir string) error {
 	}
 }
 
-// Mode describes the sandbox mode and the Python runtime, for the health
-// report.
-func (p *Pool) Mode() Info { return p.info }
+// Mode describes the sandbox mode, the Python runtime and the zygote, for
+// the health report.
+func (p *Pool) Mode() Info {
+	i := p.info
+	i.Zygote, i.ZygoteDetail = p.forks.info()
+	return i
+}
 
 // Stats is a snapshot of the pool.
 type Stats struct {
@@ -193,6 +216,9 @@ type Stats struct {
 	Instances, IdleInstances int
 	// Functions maps unqualified function ARNs to their counts.
 	Functions map[string]FunctionStats
+	// ZygoteStarts and SandboxStarts count the instances started so far
+	// by forking a zygote and with sandbox.Start.
+	ZygoteStarts, SandboxStarts int64
 }
 
 // FunctionStats are one function's counts.
@@ -206,7 +232,8 @@ func (p *Pool) Stats() Stats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s := Stats{ConcurrentExecutions: p.limits.total, UnreservedConcurrentExecutions: p.limits.unreserved,
-		Functions: map[string]FunctionStats{}}
+		Functions: map[string]FunctionStats{}, ZygoteStarts: p.forks.zygoteStarts.Load(),
+		SandboxStarts: p.forks.sandboxStarts.Load()}
 	for fn, n := range p.limits.perFn {
 		s.Functions[fn] = FunctionStats{ConcurrentExecutions: n}
 	}
@@ -297,11 +324,16 @@ func (p *Pool) Close() error {
 	}
 	p.closeAsync(all...)
 	p.wg.Wait()
+	// The zygotes go last: instances forked from one die with it.
+	err := p.forks.close()
 	if p.ship != nil {
 		p.ship.close()
 	}
 	if p.ownsClock != nil {
 		_ = p.ownsClock.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("pool: closing zygotes: %w", err)
 	}
 	return nil
 }

@@ -48,8 +48,11 @@ func reportOf(t *testing.T, tail string) string {
 }
 
 func TestHelloWorld(t *testing.T) {
-	f := newFixture(t, nil)
-	v := pyVersion(t, "hello", helloCode)
+	bothPaths(t, testHelloWorld)
+}
+
+func testHelloWorld(t *testing.T, f *fixture) {
+	v := f.pyVersion(t, "hello", helloCode)
 	event := `{"key1":"value1","key2":"value2","key3":"value3"}`
 	res := f.invoke(t, v, event)
 	out := wantOK(t, res)
@@ -106,8 +109,11 @@ func TestHelloWorld(t *testing.T) {
 }
 
 func TestGlobalsAndRetire(t *testing.T) {
-	f := newFixture(t, nil)
-	v := pyVersion(t, "counter", helloCode)
+	bothPaths(t, testGlobalsAndRetire)
+}
+
+func testGlobalsAndRetire(t *testing.T, f *fixture) {
+	v := f.pyVersion(t, "counter", helloCode)
 	for i := 1; i <= 3; i++ {
 		if got := wantOK(t, f.invoke(t, v, `{}`))["count"]; got != float64(i) {
 			t.Fatalf("invoke %d: count %v", i, got)
@@ -129,7 +135,7 @@ func TestGlobalsAndRetire(t *testing.T) {
 
 func TestVersionsHaveSeparateInstances(t *testing.T) {
 	f := newFixture(t, nil)
-	latest := pyVersion(t, "versions", helloCode)
+	latest := f.pyVersion(t, "versions", helloCode)
 	v1 := *latest
 	v1.Version, v1.VersionARN = "1", latest.FunctionARN+":1"
 	a := wantOK(t, f.invoke(t, latest, `{}`))
@@ -168,7 +174,7 @@ func TestConcurrencyLimits(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, nil)
-			v := pyVersion(t, "limits", sleepCode)
+			v := f.pyVersion(t, "limits", sleepCode)
 			v.ReservedConcurrency, v.AccountConcurrency = tc.reserved, tc.account
 			var wg sync.WaitGroup
 			errs := make([]error, tc.parallel)
@@ -209,9 +215,9 @@ func TestConcurrencyLimits(t *testing.T) {
 // functions share.
 func TestReservationCarvedOut(t *testing.T) {
 	f := newFixture(t, func(c *Config) { c.AccountConcurrency = 3 })
-	reserved := pyVersion(t, "reserved", sleepCode)
+	reserved := f.pyVersion(t, "reserved", sleepCode)
 	reserved.ReservedConcurrency = 2
-	other := pyVersion(t, "other", sleepCode)
+	other := f.pyVersion(t, "other", sleepCode)
 	wantOK(t, f.invoke(t, reserved, `{}`)) // the pool learns the reservation
 	done := make(chan error, 1)
 	go func() {
@@ -230,8 +236,11 @@ func TestReservationCarvedOut(t *testing.T) {
 }
 
 func TestTimeoutKillsTree(t *testing.T) {
-	f := newFixture(t, nil)
-	v := pyVersion(t, "timeout", `
+	bothPaths(t, testTimeoutKillsTree)
+}
+
+func testTimeoutKillsTree(t *testing.T, f *fixture) {
+	v := f.pyVersion(t, "timeout", `
 import subprocess, time
 def handler(event, context):
     if event.get("hang"):
@@ -270,8 +279,11 @@ func countProcs(marker string) int {
 }
 
 func TestRuntimeExit(t *testing.T) {
-	f := newFixture(t, nil)
-	v := pyVersion(t, "exits", `
+	bothPaths(t, testRuntimeExit)
+}
+
+func testRuntimeExit(t *testing.T, f *fixture) {
+	v := f.pyVersion(t, "exits", `
 import os, sys
 def handler(event, context):
     if event.get("fork"):
@@ -304,8 +316,11 @@ def handler(event, context):
 
 func TestOutOfMemory(t *testing.T) {
 	requireIsolated(t)
-	f := newFixture(t, nil)
-	v := pyVersion(t, "oom", `
+	bothPaths(t, testOutOfMemory)
+}
+
+func testOutOfMemory(t *testing.T, f *fixture) {
+	v := f.pyVersion(t, "oom", `
 def handler(event, context):
     if event.get("eat"):
         blocks = []
@@ -324,7 +339,7 @@ def handler(event, context):
 
 func TestImportError(t *testing.T) {
 	f := newFixture(t, nil)
-	v := pyVersion(t, "broken", "import no_such_module_here\n")
+	v := f.pyVersion(t, "broken", "import no_such_module_here\n")
 	res := f.invoke(t, v, `{}`)
 	wantError(t, res, "Runtime.ImportModuleError", "Unable to import module 'index'")
 	if !strings.Contains(res.LogTail, "INIT_REPORT Init Duration: ") || !strings.Contains(res.LogTail, "[ERROR] Runtime.ImportModuleError") {
@@ -338,7 +353,7 @@ func TestImportError(t *testing.T) {
 
 func TestIdleReaping(t *testing.T) {
 	f := newFixture(t, func(c *Config) { c.IdleTimeout = 5 * time.Minute })
-	v := pyVersion(t, "idle", helloCode)
+	v := f.pyVersion(t, "idle", helloCode)
 	wantOK(t, f.invoke(t, v, `{}`))
 	if s := f.p.Stats(); s.Instances != 1 || s.IdleInstances != 1 {
 		t.Fatalf("stats %+v", s)
@@ -367,8 +382,11 @@ func TestLargeOutput(t *testing.T) {
 	if testing.Short() {
 		t.Skip("prints 100 MB")
 	}
-	f := newFixture(t, nil)
-	v := pyVersion(t, "chatty", `
+	bothPaths(t, testLargeOutput)
+}
+
+func testLargeOutput(t *testing.T, f *fixture) {
+	v := f.pyVersion(t, "chatty", `
 import sys
 def handler(event, context):
     line = "x" * 1023 + "\n"
@@ -477,7 +495,7 @@ func TestUnsupportedRuntime(t *testing.T) {
 
 func TestCloseFailsLaterInvokes(t *testing.T) {
 	f := newFixture(t, nil)
-	v := pyVersion(t, "closing", helloCode)
+	v := f.pyVersion(t, "closing", helloCode)
 	wantOK(t, f.invoke(t, v, `{}`))
 	if err := f.p.Close(); err != nil {
 		t.Fatal(err)

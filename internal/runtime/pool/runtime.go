@@ -33,6 +33,14 @@ type Info struct {
 	PythonError  string
 	// Boto3 is the boto3 version functions can import ("" when none).
 	Boto3 string
+	// Zygote says how Python instances start: ZygoteRunning or ZygoteIdle
+	// when cold starts fork from a pre-initialised interpreter (package
+	// zygote), ZygoteFailed while a zygote that failed to start is waited
+	// out, ZygoteDisabled when every instance starts its own interpreter
+	// (sandbox.Start). ZygoteDetail gives the process, the error or the
+	// reason.
+	Zygote       string
+	ZygoteDetail string
 }
 
 // String renders the information on one line.
@@ -46,9 +54,18 @@ func (i Info) String() string {
 	}
 	s += "; python " + i.Python + " at " + i.PythonPrefix
 	if i.Boto3 != "" {
-		return s + "; boto3 " + i.Boto3
+		s += "; boto3 " + i.Boto3
+	} else {
+		s += "; boto3 not available to functions"
 	}
-	return s + "; boto3 not available to functions"
+	if i.Zygote == "" {
+		return s
+	}
+	s += "; zygote " + i.Zygote
+	if i.ZygoteDetail != "" {
+		s += " (" + i.ZygoteDetail + ")"
+	}
+	return s
 }
 
 // runtimeKind classifies a Lambda runtime identifier.
@@ -114,21 +131,15 @@ func buildEnv(v *lambda.Version, kind runtimeKind, in envInput) []string {
 		"LAMBDA_TASK_ROOT":                taskRoot,
 		"LAMBDA_RUNTIME_DIR":              runtimeDir,
 		"_HANDLER":                        v.Handler,
-		"TZ":                              ":UTC",
-		"LANG":                            "en_US.UTF-8",
-		"PATH":                            "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
-		"LD_LIBRARY_PATH":                 "/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
+		"TZ":                              defaultTZ,
+		"LANG":                            defaultLang,
+		"PATH":                            basePath,
+		"LD_LIBRARY_PATH":                 baseLibraryPath,
 	}
 	if kind == kindPython {
 		env["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + v.Runtime
-		env["PATH"] = langDir + "/bin:" + env["PATH"]
-		lib := langDir + "/lib"
-		for _, kv := range in.pythonEnv {
-			if val, ok := strings.CutPrefix(kv, "LD_LIBRARY_PATH="); ok && val != "" {
-				lib = val
-			}
-		}
-		env["LD_LIBRARY_PATH"] = lib + ":" + env["LD_LIBRARY_PATH"]
+		env["PATH"] = pythonPath
+		env["LD_LIBRARY_PATH"] = pythonLibraryPath(in.pythonEnv)
 	}
 	if in.endpoint != "" {
 		env["AWS_ENDPOINT_URL"] = in.endpoint
@@ -149,6 +160,28 @@ func buildEnv(v *lambda.Version, kind runtimeKind, in envInput) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Default variables of the instance environment.
+const (
+	defaultTZ       = ":UTC"
+	defaultLang     = "en_US.UTF-8"
+	basePath        = "/usr/local/bin:/usr/bin/:/bin:/opt/bin"
+	pythonPath      = langDir + "/bin:" + basePath
+	baseLibraryPath = "/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib"
+)
+
+// pythonLibraryPath is a Python instance's default LD_LIBRARY_PATH: the
+// interpreter's library directory (from pyEnv, the sandbox.Python Env)
+// before the AWS directories.
+func pythonLibraryPath(pyEnv []string) string {
+	lib := langDir + "/lib"
+	for _, kv := range pyEnv {
+		if val, ok := strings.CutPrefix(kv, "LD_LIBRARY_PATH="); ok && val != "" {
+			lib = val
+		}
+	}
+	return lib + ":" + baseLibraryPath
 }
 
 // logGroupOf returns the version's log group.
