@@ -221,6 +221,7 @@ func (s *Server) buildServices() error {
 	snsSvc.SetFunctionTarget(functionTarget{lambdaSvc})
 	snsSvc.SetQueueTarget(queues)
 	lambdaSvc.SetDestinationSink("sqs", queues)
+	lambdaSvc.SetQueueSource(queueSource{sqsSvc})
 	lambdaSvc.SetDestinationSink("sns", topicSink{snsSvc})
 	s3Svc, err := s3.New(s.sys, s3.Options{})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/nubo/nubo/internal/auth"
 	"github.com/nubo/nubo/internal/service/lambda"
@@ -122,3 +123,42 @@ func (t topicSink) Deliver(ctx context.Context, d lambda.Delivery) error {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// queueSource lets Lambda event source mappings poll SQS queues.
+type queueSource struct{ sqs *sqs.Service }
+
+func (q queueSource) QueueInfo(arn string) (fifo bool, visibility time.Duration, exists bool) {
+	qi, ok := q.sqs.QueueByARN(arn)
+	return qi.FIFO, qi.VisibilityTimeout, ok
+}
+
+func (q queueSource) Receive(ctx context.Context, queueARN string, max int, wait time.Duration) ([]lambda.QueueMessage, error) {
+	msgs, err := q.sqs.Receive(ctx, queueARN, max, -1, wait) // -1: the queue's visibility timeout
+	if err != nil {
+		return nil, err
+	}
+	out := make([]lambda.QueueMessage, len(msgs))
+	for i, m := range msgs {
+		attrs := make(map[string]lambda.QueueMessageAttribute, len(m.MessageAttributes))
+		for name, a := range m.MessageAttributes {
+			dt := ""
+			if a.DataType != nil {
+				dt = *a.DataType
+			}
+			attrs[name] = lambda.QueueMessageAttribute{DataType: dt, StringValue: a.StringValue,
+				BinaryValue: a.BinaryValue, StringListValues: a.StringListValues, BinaryListValues: a.BinaryListValues}
+		}
+		out[i] = lambda.QueueMessage{MessageID: m.MessageID, ReceiptHandle: m.ReceiptHandle, Body: m.Body,
+			MD5OfBody: m.MD5OfBody, Attributes: m.Attributes, MessageAttributes: attrs, MessageGroupID: m.MessageGroupID}
+	}
+	return out, nil
+}
+
+func (q queueSource) DeleteBatch(ctx context.Context, queueARN string, receiptHandles []string) error {
+	_, err := q.sqs.DeleteBatch(ctx, queueARN, receiptHandles)
+	return err
+}
+
+func (q queueSource) ChangeVisibility(ctx context.Context, queueARN, receiptHandle string, timeout time.Duration) error {
+	return q.sqs.ChangeVisibility(ctx, queueARN, receiptHandle, timeout)
+}

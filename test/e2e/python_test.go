@@ -63,6 +63,8 @@ func TestPythonS3ToLambda(t *testing.T) { runPython(t, "s3_lambda.py") }
 
 func TestPythonMessaging(t *testing.T) { runPython(t, "messaging.py") }
 
+func TestPythonSQSToLambda(t *testing.T) { runPython(t, "sqs_lambda.py") }
+
 // clis are the AWS CLI generations: v1 on PATH (botocore latest) and Debian's 2.9.
 var clis = []struct{ name, path string }{
 	{"aws-cli-v1", "aws"},

@@ -20,13 +20,16 @@ var modelJSON []byte
 type Handler interface {
 	AddPermission(ctx context.Context, in *AddPermissionInput) (*AddPermissionOutput, error)
 	CreateAlias(ctx context.Context, in *CreateAliasInput) (*CreateAliasOutput, error)
+	CreateEventSourceMapping(ctx context.Context, in *CreateEventSourceMappingInput) (*CreateEventSourceMappingOutput, error)
 	CreateFunction(ctx context.Context, in *CreateFunctionInput) (*CreateFunctionOutput, error)
 	DeleteAlias(ctx context.Context, in *DeleteAliasInput) (*DeleteAliasOutput, error)
+	DeleteEventSourceMapping(ctx context.Context, in *DeleteEventSourceMappingInput) (*DeleteEventSourceMappingOutput, error)
 	DeleteFunction(ctx context.Context, in *DeleteFunctionInput) (*DeleteFunctionOutput, error)
 	DeleteFunctionConcurrency(ctx context.Context, in *DeleteFunctionConcurrencyInput) (*DeleteFunctionConcurrencyOutput, error)
 	DeleteFunctionEventInvokeConfig(ctx context.Context, in *DeleteFunctionEventInvokeConfigInput) (*DeleteFunctionEventInvokeConfigOutput, error)
 	GetAccountSettings(ctx context.Context, in *GetAccountSettingsInput) (*GetAccountSettingsOutput, error)
 	GetAlias(ctx context.Context, in *GetAliasInput) (*GetAliasOutput, error)
+	GetEventSourceMapping(ctx context.Context, in *GetEventSourceMappingInput) (*GetEventSourceMappingOutput, error)
 	GetFunction(ctx context.Context, in *GetFunctionInput) (*GetFunctionOutput, error)
 	GetFunctionConcurrency(ctx context.Context, in *GetFunctionConcurrencyInput) (*GetFunctionConcurrencyOutput, error)
 	GetFunctionConfiguration(ctx context.Context, in *GetFunctionConfigurationInput) (*GetFunctionConfigurationOutput, error)
@@ -34,6 +37,7 @@ type Handler interface {
 	GetPolicy(ctx context.Context, in *GetPolicyInput) (*GetPolicyOutput, error)
 	Invoke(ctx context.Context, in *InvokeInput) (*InvokeOutput, error)
 	ListAliases(ctx context.Context, in *ListAliasesInput) (*ListAliasesOutput, error)
+	ListEventSourceMappings(ctx context.Context, in *ListEventSourceMappingsInput) (*ListEventSourceMappingsOutput, error)
 	ListFunctionEventInvokeConfigs(ctx context.Context, in *ListFunctionEventInvokeConfigsInput) (*ListFunctionEventInvokeConfigsOutput, error)
 	ListFunctions(ctx context.Context, in *ListFunctionsInput) (*ListFunctionsOutput, error)
 	ListTags(ctx context.Context, in *ListTagsInput) (*ListTagsOutput, error)
@@ -45,6 +49,7 @@ type Handler interface {
 	TagResource(ctx context.Context, in *TagResourceInput) (*TagResourceOutput, error)
 	UntagResource(ctx context.Context, in *UntagResourceInput) (*UntagResourceOutput, error)
 	UpdateAlias(ctx context.Context, in *UpdateAliasInput) (*UpdateAliasOutput, error)
+	UpdateEventSourceMapping(ctx context.Context, in *UpdateEventSourceMappingInput) (*UpdateEventSourceMappingOutput, error)
 	UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCodeInput) (*UpdateFunctionCodeOutput, error)
 	UpdateFunctionConfiguration(ctx context.Context, in *UpdateFunctionConfigurationInput) (*UpdateFunctionConfigurationOutput, error)
 	UpdateFunctionEventInvokeConfig(ctx context.Context, in *UpdateFunctionEventInvokeConfigInput) (*UpdateFunctionEventInvokeConfigOutput, error)
@@ -55,13 +60,16 @@ var loadAPI = sync.OnceValue(func() *awsapi.Service {
 	svc, err := awsapi.Load("lambda", modelJSON, map[string]awsapi.OpTypes{
 		"AddPermission":                   {Input: reflect.TypeOf(AddPermissionInput{}), Output: reflect.TypeOf(AddPermissionOutput{})},
 		"CreateAlias":                     {Input: reflect.TypeOf(CreateAliasInput{}), Output: reflect.TypeOf(CreateAliasOutput{})},
+		"CreateEventSourceMapping":        {Input: reflect.TypeOf(CreateEventSourceMappingInput{}), Output: reflect.TypeOf(CreateEventSourceMappingOutput{})},
 		"CreateFunction":                  {Input: reflect.TypeOf(CreateFunctionInput{}), Output: reflect.TypeOf(CreateFunctionOutput{})},
 		"DeleteAlias":                     {Input: reflect.TypeOf(DeleteAliasInput{}), Output: reflect.TypeOf(DeleteAliasOutput{})},
+		"DeleteEventSourceMapping":        {Input: reflect.TypeOf(DeleteEventSourceMappingInput{}), Output: reflect.TypeOf(DeleteEventSourceMappingOutput{})},
 		"DeleteFunction":                  {Input: reflect.TypeOf(DeleteFunctionInput{}), Output: reflect.TypeOf(DeleteFunctionOutput{})},
 		"DeleteFunctionConcurrency":       {Input: reflect.TypeOf(DeleteFunctionConcurrencyInput{}), Output: reflect.TypeOf(DeleteFunctionConcurrencyOutput{})},
 		"DeleteFunctionEventInvokeConfig": {Input: reflect.TypeOf(DeleteFunctionEventInvokeConfigInput{}), Output: reflect.TypeOf(DeleteFunctionEventInvokeConfigOutput{})},
 		"GetAccountSettings":              {Input: reflect.TypeOf(GetAccountSettingsInput{}), Output: reflect.TypeOf(GetAccountSettingsOutput{})},
 		"GetAlias":                        {Input: reflect.TypeOf(GetAliasInput{}), Output: reflect.TypeOf(GetAliasOutput{})},
+		"GetEventSourceMapping":           {Input: reflect.TypeOf(GetEventSourceMappingInput{}), Output: reflect.TypeOf(GetEventSourceMappingOutput{})},
 		"GetFunction":                     {Input: reflect.TypeOf(GetFunctionInput{}), Output: reflect.TypeOf(GetFunctionOutput{})},
 		"GetFunctionConcurrency":          {Input: reflect.TypeOf(GetFunctionConcurrencyInput{}), Output: reflect.TypeOf(GetFunctionConcurrencyOutput{})},
 		"GetFunctionConfiguration":        {Input: reflect.TypeOf(GetFunctionConfigurationInput{}), Output: reflect.TypeOf(GetFunctionConfigurationOutput{})},
@@ -69,6 +77,7 @@ var loadAPI = sync.OnceValue(func() *awsapi.Service {
 		"GetPolicy":                       {Input: reflect.TypeOf(GetPolicyInput{}), Output: reflect.TypeOf(GetPolicyOutput{})},
 		"Invoke":                          {Input: reflect.TypeOf(InvokeInput{}), Output: reflect.TypeOf(InvokeOutput{})},
 		"ListAliases":                     {Input: reflect.TypeOf(ListAliasesInput{}), Output: reflect.TypeOf(ListAliasesOutput{})},
+		"ListEventSourceMappings":         {Input: reflect.TypeOf(ListEventSourceMappingsInput{}), Output: reflect.TypeOf(ListEventSourceMappingsOutput{})},
 		"ListFunctionEventInvokeConfigs":  {Input: reflect.TypeOf(ListFunctionEventInvokeConfigsInput{}), Output: reflect.TypeOf(ListFunctionEventInvokeConfigsOutput{})},
 		"ListFunctions":                   {Input: reflect.TypeOf(ListFunctionsInput{}), Output: reflect.TypeOf(ListFunctionsOutput{})},
 		"ListTags":                        {Input: reflect.TypeOf(ListTagsInput{}), Output: reflect.TypeOf(ListTagsOutput{})},
@@ -80,6 +89,7 @@ var loadAPI = sync.OnceValue(func() *awsapi.Service {
 		"TagResource":                     {Input: reflect.TypeOf(TagResourceInput{}), Output: reflect.TypeOf(TagResourceOutput{})},
 		"UntagResource":                   {Input: reflect.TypeOf(UntagResourceInput{}), Output: reflect.TypeOf(UntagResourceOutput{})},
 		"UpdateAlias":                     {Input: reflect.TypeOf(UpdateAliasInput{}), Output: reflect.TypeOf(UpdateAliasOutput{})},
+		"UpdateEventSourceMapping":        {Input: reflect.TypeOf(UpdateEventSourceMappingInput{}), Output: reflect.TypeOf(UpdateEventSourceMappingOutput{})},
 		"UpdateFunctionCode":              {Input: reflect.TypeOf(UpdateFunctionCodeInput{}), Output: reflect.TypeOf(UpdateFunctionCodeOutput{})},
 		"UpdateFunctionConfiguration":     {Input: reflect.TypeOf(UpdateFunctionConfigurationInput{}), Output: reflect.TypeOf(UpdateFunctionConfigurationOutput{})},
 		"UpdateFunctionEventInvokeConfig": {Input: reflect.TypeOf(UpdateFunctionEventInvokeConfigInput{}), Output: reflect.TypeOf(UpdateFunctionEventInvokeConfigOutput{})},
@@ -103,11 +113,17 @@ func Bind(h Handler) map[string]awsapi.Handler {
 		"CreateAlias": bind("CreateAlias", func(ctx context.Context, in *CreateAliasInput) (*CreateAliasOutput, error) {
 			return h.CreateAlias(ctx, in)
 		}),
+		"CreateEventSourceMapping": bind("CreateEventSourceMapping", func(ctx context.Context, in *CreateEventSourceMappingInput) (*CreateEventSourceMappingOutput, error) {
+			return h.CreateEventSourceMapping(ctx, in)
+		}),
 		"CreateFunction": bind("CreateFunction", func(ctx context.Context, in *CreateFunctionInput) (*CreateFunctionOutput, error) {
 			return h.CreateFunction(ctx, in)
 		}),
 		"DeleteAlias": bind("DeleteAlias", func(ctx context.Context, in *DeleteAliasInput) (*DeleteAliasOutput, error) {
 			return h.DeleteAlias(ctx, in)
+		}),
+		"DeleteEventSourceMapping": bind("DeleteEventSourceMapping", func(ctx context.Context, in *DeleteEventSourceMappingInput) (*DeleteEventSourceMappingOutput, error) {
+			return h.DeleteEventSourceMapping(ctx, in)
 		}),
 		"DeleteFunction": bind("DeleteFunction", func(ctx context.Context, in *DeleteFunctionInput) (*DeleteFunctionOutput, error) {
 			return h.DeleteFunction(ctx, in)
@@ -122,6 +138,9 @@ func Bind(h Handler) map[string]awsapi.Handler {
 			return h.GetAccountSettings(ctx, in)
 		}),
 		"GetAlias": bind("GetAlias", func(ctx context.Context, in *GetAliasInput) (*GetAliasOutput, error) { return h.GetAlias(ctx, in) }),
+		"GetEventSourceMapping": bind("GetEventSourceMapping", func(ctx context.Context, in *GetEventSourceMappingInput) (*GetEventSourceMappingOutput, error) {
+			return h.GetEventSourceMapping(ctx, in)
+		}),
 		"GetFunction": bind("GetFunction", func(ctx context.Context, in *GetFunctionInput) (*GetFunctionOutput, error) {
 			return h.GetFunction(ctx, in)
 		}),
@@ -138,6 +157,9 @@ func Bind(h Handler) map[string]awsapi.Handler {
 		"Invoke":    bind("Invoke", func(ctx context.Context, in *InvokeInput) (*InvokeOutput, error) { return h.Invoke(ctx, in) }),
 		"ListAliases": bind("ListAliases", func(ctx context.Context, in *ListAliasesInput) (*ListAliasesOutput, error) {
 			return h.ListAliases(ctx, in)
+		}),
+		"ListEventSourceMappings": bind("ListEventSourceMappings", func(ctx context.Context, in *ListEventSourceMappingsInput) (*ListEventSourceMappingsOutput, error) {
+			return h.ListEventSourceMappings(ctx, in)
 		}),
 		"ListFunctionEventInvokeConfigs": bind("ListFunctionEventInvokeConfigs", func(ctx context.Context, in *ListFunctionEventInvokeConfigsInput) (*ListFunctionEventInvokeConfigsOutput, error) {
 			return h.ListFunctionEventInvokeConfigs(ctx, in)
@@ -169,6 +191,9 @@ func Bind(h Handler) map[string]awsapi.Handler {
 		}),
 		"UpdateAlias": bind("UpdateAlias", func(ctx context.Context, in *UpdateAliasInput) (*UpdateAliasOutput, error) {
 			return h.UpdateAlias(ctx, in)
+		}),
+		"UpdateEventSourceMapping": bind("UpdateEventSourceMapping", func(ctx context.Context, in *UpdateEventSourceMappingInput) (*UpdateEventSourceMappingOutput, error) {
+			return h.UpdateEventSourceMapping(ctx, in)
 		}),
 		"UpdateFunctionCode": bind("UpdateFunctionCode", func(ctx context.Context, in *UpdateFunctionCodeInput) (*UpdateFunctionCodeOutput, error) {
 			return h.UpdateFunctionCode(ctx, in)
@@ -239,6 +264,75 @@ type CreateAliasOutput struct {
 	Description     *string                    `aws:"Description"`
 	RoutingConfig   *AliasRoutingConfiguration `aws:"RoutingConfig"`
 	RevisionId      *string                    `aws:"RevisionId"`
+}
+
+// CreateEventSourceMappingInput is the input of the CreateEventSourceMapping operation (shape CreateEventSourceMappingRequest).
+type CreateEventSourceMappingInput struct {
+	EventSourceArn                      *string                              `aws:"EventSourceArn"`
+	FunctionName                        *string                              `aws:"FunctionName"`
+	Enabled                             *bool                                `aws:"Enabled"`
+	BatchSize                           *int32                               `aws:"BatchSize"`
+	FilterCriteria                      *FilterCriteria                      `aws:"FilterCriteria"`
+	MaximumBatchingWindowInSeconds      *int32                               `aws:"MaximumBatchingWindowInSeconds"`
+	ParallelizationFactor               *int32                               `aws:"ParallelizationFactor"`
+	StartingPosition                    *string                              `aws:"StartingPosition"`
+	StartingPositionTimestamp           *time.Time                           `aws:"StartingPositionTimestamp"`
+	DestinationConfig                   *DestinationConfig                   `aws:"DestinationConfig"`
+	MaximumRecordAgeInSeconds           *int32                               `aws:"MaximumRecordAgeInSeconds"`
+	BisectBatchOnFunctionError          *bool                                `aws:"BisectBatchOnFunctionError"`
+	MaximumRetryAttempts                *int32                               `aws:"MaximumRetryAttempts"`
+	Tags                                map[string]string                    `aws:"Tags"`
+	TumblingWindowInSeconds             *int32                               `aws:"TumblingWindowInSeconds"`
+	Topics                              []string                             `aws:"Topics"`
+	Queues                              []string                             `aws:"Queues"`
+	SourceAccessConfigurations          []SourceAccessConfiguration          `aws:"SourceAccessConfigurations"`
+	SelfManagedEventSource              *SelfManagedEventSource              `aws:"SelfManagedEventSource"`
+	FunctionResponseTypes               []string                             `aws:"FunctionResponseTypes"`
+	AmazonManagedKafkaEventSourceConfig *AmazonManagedKafkaEventSourceConfig `aws:"AmazonManagedKafkaEventSourceConfig"`
+	SelfManagedKafkaEventSourceConfig   *SelfManagedKafkaEventSourceConfig   `aws:"SelfManagedKafkaEventSourceConfig"`
+	ScalingConfig                       *ScalingConfig                       `aws:"ScalingConfig"`
+	DocumentDBEventSourceConfig         *DocumentDBEventSourceConfig         `aws:"DocumentDBEventSourceConfig"`
+	KMSKeyArn                           *string                              `aws:"KMSKeyArn"`
+	MetricsConfig                       *EventSourceMappingMetricsConfig     `aws:"MetricsConfig"`
+	LoggingConfig                       *EventSourceMappingLoggingConfig     `aws:"LoggingConfig"`
+	ProvisionedPollerConfig             *ProvisionedPollerConfig             `aws:"ProvisionedPollerConfig"`
+}
+
+// CreateEventSourceMappingOutput is the output of the CreateEventSourceMapping operation (shape EventSourceMappingConfiguration).
+type CreateEventSourceMappingOutput struct {
+	UUID                                *string                              `aws:"UUID"`
+	StartingPosition                    *string                              `aws:"StartingPosition"`
+	StartingPositionTimestamp           *time.Time                           `aws:"StartingPositionTimestamp"`
+	BatchSize                           *int32                               `aws:"BatchSize"`
+	MaximumBatchingWindowInSeconds      *int32                               `aws:"MaximumBatchingWindowInSeconds"`
+	ParallelizationFactor               *int32                               `aws:"ParallelizationFactor"`
+	EventSourceArn                      *string                              `aws:"EventSourceArn"`
+	FilterCriteria                      *FilterCriteria                      `aws:"FilterCriteria"`
+	FunctionArn                         *string                              `aws:"FunctionArn"`
+	LastModified                        *time.Time                           `aws:"LastModified"`
+	LastProcessingResult                *string                              `aws:"LastProcessingResult"`
+	State                               *string                              `aws:"State"`
+	StateTransitionReason               *string                              `aws:"StateTransitionReason"`
+	DestinationConfig                   *DestinationConfig                   `aws:"DestinationConfig"`
+	Topics                              []string                             `aws:"Topics"`
+	Queues                              []string                             `aws:"Queues"`
+	SourceAccessConfigurations          []SourceAccessConfiguration          `aws:"SourceAccessConfigurations"`
+	SelfManagedEventSource              *SelfManagedEventSource              `aws:"SelfManagedEventSource"`
+	MaximumRecordAgeInSeconds           *int32                               `aws:"MaximumRecordAgeInSeconds"`
+	BisectBatchOnFunctionError          *bool                                `aws:"BisectBatchOnFunctionError"`
+	MaximumRetryAttempts                *int32                               `aws:"MaximumRetryAttempts"`
+	TumblingWindowInSeconds             *int32                               `aws:"TumblingWindowInSeconds"`
+	FunctionResponseTypes               []string                             `aws:"FunctionResponseTypes"`
+	AmazonManagedKafkaEventSourceConfig *AmazonManagedKafkaEventSourceConfig `aws:"AmazonManagedKafkaEventSourceConfig"`
+	SelfManagedKafkaEventSourceConfig   *SelfManagedKafkaEventSourceConfig   `aws:"SelfManagedKafkaEventSourceConfig"`
+	ScalingConfig                       *ScalingConfig                       `aws:"ScalingConfig"`
+	DocumentDBEventSourceConfig         *DocumentDBEventSourceConfig         `aws:"DocumentDBEventSourceConfig"`
+	KMSKeyArn                           *string                              `aws:"KMSKeyArn"`
+	FilterCriteriaError                 *FilterCriteriaError                 `aws:"FilterCriteriaError"`
+	EventSourceMappingArn               *string                              `aws:"EventSourceMappingArn"`
+	MetricsConfig                       *EventSourceMappingMetricsConfig     `aws:"MetricsConfig"`
+	LoggingConfig                       *EventSourceMappingLoggingConfig     `aws:"LoggingConfig"`
+	ProvisionedPollerConfig             *ProvisionedPollerConfig             `aws:"ProvisionedPollerConfig"`
 }
 
 // CreateFunctionInput is the input of the CreateFunction operation (shape CreateFunctionRequest).
@@ -326,6 +420,48 @@ type DeleteAliasInput struct {
 // DeleteAliasOutput is the output of the DeleteAlias operation, which the model leaves empty.
 type DeleteAliasOutput struct{}
 
+// DeleteEventSourceMappingInput is the input of the DeleteEventSourceMapping operation (shape DeleteEventSourceMappingRequest).
+type DeleteEventSourceMappingInput struct {
+	UUID *string `aws:"UUID"`
+}
+
+// DeleteEventSourceMappingOutput is the output of the DeleteEventSourceMapping operation (shape EventSourceMappingConfiguration).
+type DeleteEventSourceMappingOutput struct {
+	UUID                                *string                              `aws:"UUID"`
+	StartingPosition                    *string                              `aws:"StartingPosition"`
+	StartingPositionTimestamp           *time.Time                           `aws:"StartingPositionTimestamp"`
+	BatchSize                           *int32                               `aws:"BatchSize"`
+	MaximumBatchingWindowInSeconds      *int32                               `aws:"MaximumBatchingWindowInSeconds"`
+	ParallelizationFactor               *int32                               `aws:"ParallelizationFactor"`
+	EventSourceArn                      *string                              `aws:"EventSourceArn"`
+	FilterCriteria                      *FilterCriteria                      `aws:"FilterCriteria"`
+	FunctionArn                         *string                              `aws:"FunctionArn"`
+	LastModified                        *time.Time                           `aws:"LastModified"`
+	LastProcessingResult                *string                              `aws:"LastProcessingResult"`
+	State                               *string                              `aws:"State"`
+	StateTransitionReason               *string                              `aws:"StateTransitionReason"`
+	DestinationConfig                   *DestinationConfig                   `aws:"DestinationConfig"`
+	Topics                              []string                             `aws:"Topics"`
+	Queues                              []string                             `aws:"Queues"`
+	SourceAccessConfigurations          []SourceAccessConfiguration          `aws:"SourceAccessConfigurations"`
+	SelfManagedEventSource              *SelfManagedEventSource              `aws:"SelfManagedEventSource"`
+	MaximumRecordAgeInSeconds           *int32                               `aws:"MaximumRecordAgeInSeconds"`
+	BisectBatchOnFunctionError          *bool                                `aws:"BisectBatchOnFunctionError"`
+	MaximumRetryAttempts                *int32                               `aws:"MaximumRetryAttempts"`
+	TumblingWindowInSeconds             *int32                               `aws:"TumblingWindowInSeconds"`
+	FunctionResponseTypes               []string                             `aws:"FunctionResponseTypes"`
+	AmazonManagedKafkaEventSourceConfig *AmazonManagedKafkaEventSourceConfig `aws:"AmazonManagedKafkaEventSourceConfig"`
+	SelfManagedKafkaEventSourceConfig   *SelfManagedKafkaEventSourceConfig   `aws:"SelfManagedKafkaEventSourceConfig"`
+	ScalingConfig                       *ScalingConfig                       `aws:"ScalingConfig"`
+	DocumentDBEventSourceConfig         *DocumentDBEventSourceConfig         `aws:"DocumentDBEventSourceConfig"`
+	KMSKeyArn                           *string                              `aws:"KMSKeyArn"`
+	FilterCriteriaError                 *FilterCriteriaError                 `aws:"FilterCriteriaError"`
+	EventSourceMappingArn               *string                              `aws:"EventSourceMappingArn"`
+	MetricsConfig                       *EventSourceMappingMetricsConfig     `aws:"MetricsConfig"`
+	LoggingConfig                       *EventSourceMappingLoggingConfig     `aws:"LoggingConfig"`
+	ProvisionedPollerConfig             *ProvisionedPollerConfig             `aws:"ProvisionedPollerConfig"`
+}
+
 // DeleteFunctionInput is the input of the DeleteFunction operation (shape DeleteFunctionRequest).
 type DeleteFunctionInput struct {
 	FunctionName *string `aws:"FunctionName"`
@@ -377,6 +513,48 @@ type GetAliasOutput struct {
 	Description     *string                    `aws:"Description"`
 	RoutingConfig   *AliasRoutingConfiguration `aws:"RoutingConfig"`
 	RevisionId      *string                    `aws:"RevisionId"`
+}
+
+// GetEventSourceMappingInput is the input of the GetEventSourceMapping operation (shape GetEventSourceMappingRequest).
+type GetEventSourceMappingInput struct {
+	UUID *string `aws:"UUID"`
+}
+
+// GetEventSourceMappingOutput is the output of the GetEventSourceMapping operation (shape EventSourceMappingConfiguration).
+type GetEventSourceMappingOutput struct {
+	UUID                                *string                              `aws:"UUID"`
+	StartingPosition                    *string                              `aws:"StartingPosition"`
+	StartingPositionTimestamp           *time.Time                           `aws:"StartingPositionTimestamp"`
+	BatchSize                           *int32                               `aws:"BatchSize"`
+	MaximumBatchingWindowInSeconds      *int32                               `aws:"MaximumBatchingWindowInSeconds"`
+	ParallelizationFactor               *int32                               `aws:"ParallelizationFactor"`
+	EventSourceArn                      *string                              `aws:"EventSourceArn"`
+	FilterCriteria                      *FilterCriteria                      `aws:"FilterCriteria"`
+	FunctionArn                         *string                              `aws:"FunctionArn"`
+	LastModified                        *time.Time                           `aws:"LastModified"`
+	LastProcessingResult                *string                              `aws:"LastProcessingResult"`
+	State                               *string                              `aws:"State"`
+	StateTransitionReason               *string                              `aws:"StateTransitionReason"`
+	DestinationConfig                   *DestinationConfig                   `aws:"DestinationConfig"`
+	Topics                              []string                             `aws:"Topics"`
+	Queues                              []string                             `aws:"Queues"`
+	SourceAccessConfigurations          []SourceAccessConfiguration          `aws:"SourceAccessConfigurations"`
+	SelfManagedEventSource              *SelfManagedEventSource              `aws:"SelfManagedEventSource"`
+	MaximumRecordAgeInSeconds           *int32                               `aws:"MaximumRecordAgeInSeconds"`
+	BisectBatchOnFunctionError          *bool                                `aws:"BisectBatchOnFunctionError"`
+	MaximumRetryAttempts                *int32                               `aws:"MaximumRetryAttempts"`
+	TumblingWindowInSeconds             *int32                               `aws:"TumblingWindowInSeconds"`
+	FunctionResponseTypes               []string                             `aws:"FunctionResponseTypes"`
+	AmazonManagedKafkaEventSourceConfig *AmazonManagedKafkaEventSourceConfig `aws:"AmazonManagedKafkaEventSourceConfig"`
+	SelfManagedKafkaEventSourceConfig   *SelfManagedKafkaEventSourceConfig   `aws:"SelfManagedKafkaEventSourceConfig"`
+	ScalingConfig                       *ScalingConfig                       `aws:"ScalingConfig"`
+	DocumentDBEventSourceConfig         *DocumentDBEventSourceConfig         `aws:"DocumentDBEventSourceConfig"`
+	KMSKeyArn                           *string                              `aws:"KMSKeyArn"`
+	FilterCriteriaError                 *FilterCriteriaError                 `aws:"FilterCriteriaError"`
+	EventSourceMappingArn               *string                              `aws:"EventSourceMappingArn"`
+	MetricsConfig                       *EventSourceMappingMetricsConfig     `aws:"MetricsConfig"`
+	LoggingConfig                       *EventSourceMappingLoggingConfig     `aws:"LoggingConfig"`
+	ProvisionedPollerConfig             *ProvisionedPollerConfig             `aws:"ProvisionedPollerConfig"`
 }
 
 // GetFunctionInput is the input of the GetFunction operation (shape GetFunctionRequest).
@@ -515,6 +693,20 @@ type ListAliasesInput struct {
 type ListAliasesOutput struct {
 	NextMarker *string              `aws:"NextMarker"`
 	Aliases    []AliasConfiguration `aws:"Aliases"`
+}
+
+// ListEventSourceMappingsInput is the input of the ListEventSourceMappings operation (shape ListEventSourceMappingsRequest).
+type ListEventSourceMappingsInput struct {
+	EventSourceArn *string `aws:"EventSourceArn"`
+	FunctionName   *string `aws:"FunctionName"`
+	Marker         *string `aws:"Marker"`
+	MaxItems       *int32  `aws:"MaxItems"`
+}
+
+// ListEventSourceMappingsOutput is the output of the ListEventSourceMappings operation (shape ListEventSourceMappingsResponse).
+type ListEventSourceMappingsOutput struct {
+	NextMarker          *string                           `aws:"NextMarker"`
+	EventSourceMappings []EventSourceMappingConfiguration `aws:"EventSourceMappings"`
 }
 
 // ListFunctionEventInvokeConfigsInput is the input of the ListFunctionEventInvokeConfigs operation (shape ListFunctionEventInvokeConfigsRequest).
@@ -698,6 +890,69 @@ type UpdateAliasOutput struct {
 	RevisionId      *string                    `aws:"RevisionId"`
 }
 
+// UpdateEventSourceMappingInput is the input of the UpdateEventSourceMapping operation (shape UpdateEventSourceMappingRequest).
+type UpdateEventSourceMappingInput struct {
+	UUID                                *string                              `aws:"UUID"`
+	FunctionName                        *string                              `aws:"FunctionName"`
+	Enabled                             *bool                                `aws:"Enabled"`
+	BatchSize                           *int32                               `aws:"BatchSize"`
+	FilterCriteria                      *FilterCriteria                      `aws:"FilterCriteria"`
+	MaximumBatchingWindowInSeconds      *int32                               `aws:"MaximumBatchingWindowInSeconds"`
+	DestinationConfig                   *DestinationConfig                   `aws:"DestinationConfig"`
+	MaximumRecordAgeInSeconds           *int32                               `aws:"MaximumRecordAgeInSeconds"`
+	BisectBatchOnFunctionError          *bool                                `aws:"BisectBatchOnFunctionError"`
+	MaximumRetryAttempts                *int32                               `aws:"MaximumRetryAttempts"`
+	ParallelizationFactor               *int32                               `aws:"ParallelizationFactor"`
+	SourceAccessConfigurations          []SourceAccessConfiguration          `aws:"SourceAccessConfigurations"`
+	TumblingWindowInSeconds             *int32                               `aws:"TumblingWindowInSeconds"`
+	FunctionResponseTypes               []string                             `aws:"FunctionResponseTypes"`
+	ScalingConfig                       *ScalingConfig                       `aws:"ScalingConfig"`
+	AmazonManagedKafkaEventSourceConfig *AmazonManagedKafkaEventSourceConfig `aws:"AmazonManagedKafkaEventSourceConfig"`
+	SelfManagedKafkaEventSourceConfig   *SelfManagedKafkaEventSourceConfig   `aws:"SelfManagedKafkaEventSourceConfig"`
+	DocumentDBEventSourceConfig         *DocumentDBEventSourceConfig         `aws:"DocumentDBEventSourceConfig"`
+	KMSKeyArn                           *string                              `aws:"KMSKeyArn"`
+	MetricsConfig                       *EventSourceMappingMetricsConfig     `aws:"MetricsConfig"`
+	LoggingConfig                       *EventSourceMappingLoggingConfig     `aws:"LoggingConfig"`
+	ProvisionedPollerConfig             *ProvisionedPollerConfig             `aws:"ProvisionedPollerConfig"`
+}
+
+// UpdateEventSourceMappingOutput is the output of the UpdateEventSourceMapping operation (shape EventSourceMappingConfiguration).
+type UpdateEventSourceMappingOutput struct {
+	UUID                                *string                              `aws:"UUID"`
+	StartingPosition                    *string                              `aws:"StartingPosition"`
+	StartingPositionTimestamp           *time.Time                           `aws:"StartingPositionTimestamp"`
+	BatchSize                           *int32                               `aws:"BatchSize"`
+	MaximumBatchingWindowInSeconds      *int32                               `aws:"MaximumBatchingWindowInSeconds"`
+	ParallelizationFactor               *int32                               `aws:"ParallelizationFactor"`
+	EventSourceArn                      *string                              `aws:"EventSourceArn"`
+	FilterCriteria                      *FilterCriteria                      `aws:"FilterCriteria"`
+	FunctionArn                         *string                              `aws:"FunctionArn"`
+	LastModified                        *time.Time                           `aws:"LastModified"`
+	LastProcessingResult                *string                              `aws:"LastProcessingResult"`
+	State                               *string                              `aws:"State"`
+	StateTransitionReason               *string                              `aws:"StateTransitionReason"`
+	DestinationConfig                   *DestinationConfig                   `aws:"DestinationConfig"`
+	Topics                              []string                             `aws:"Topics"`
+	Queues                              []string                             `aws:"Queues"`
+	SourceAccessConfigurations          []SourceAccessConfiguration          `aws:"SourceAccessConfigurations"`
+	SelfManagedEventSource              *SelfManagedEventSource              `aws:"SelfManagedEventSource"`
+	MaximumRecordAgeInSeconds           *int32                               `aws:"MaximumRecordAgeInSeconds"`
+	BisectBatchOnFunctionError          *bool                                `aws:"BisectBatchOnFunctionError"`
+	MaximumRetryAttempts                *int32                               `aws:"MaximumRetryAttempts"`
+	TumblingWindowInSeconds             *int32                               `aws:"TumblingWindowInSeconds"`
+	FunctionResponseTypes               []string                             `aws:"FunctionResponseTypes"`
+	AmazonManagedKafkaEventSourceConfig *AmazonManagedKafkaEventSourceConfig `aws:"AmazonManagedKafkaEventSourceConfig"`
+	SelfManagedKafkaEventSourceConfig   *SelfManagedKafkaEventSourceConfig   `aws:"SelfManagedKafkaEventSourceConfig"`
+	ScalingConfig                       *ScalingConfig                       `aws:"ScalingConfig"`
+	DocumentDBEventSourceConfig         *DocumentDBEventSourceConfig         `aws:"DocumentDBEventSourceConfig"`
+	KMSKeyArn                           *string                              `aws:"KMSKeyArn"`
+	FilterCriteriaError                 *FilterCriteriaError                 `aws:"FilterCriteriaError"`
+	EventSourceMappingArn               *string                              `aws:"EventSourceMappingArn"`
+	MetricsConfig                       *EventSourceMappingMetricsConfig     `aws:"MetricsConfig"`
+	LoggingConfig                       *EventSourceMappingLoggingConfig     `aws:"LoggingConfig"`
+	ProvisionedPollerConfig             *ProvisionedPollerConfig             `aws:"ProvisionedPollerConfig"`
+}
+
 // UpdateFunctionCodeInput is the input of the UpdateFunctionCode operation (shape UpdateFunctionCodeRequest).
 type UpdateFunctionCodeInput struct {
 	FunctionName    *string  `aws:"FunctionName"`
@@ -875,6 +1130,12 @@ type AliasRoutingConfiguration struct {
 	AdditionalVersionWeights map[string]float64 `aws:"AdditionalVersionWeights"`
 }
 
+// AmazonManagedKafkaEventSourceConfig is the AmazonManagedKafkaEventSourceConfig shape.
+type AmazonManagedKafkaEventSourceConfig struct {
+	ConsumerGroupId      *string                    `aws:"ConsumerGroupId"`
+	SchemaRegistryConfig *KafkaSchemaRegistryConfig `aws:"SchemaRegistryConfig"`
+}
+
 // CapacityProviderConfig is the CapacityProviderConfig shape.
 type CapacityProviderConfig struct {
 	LambdaManagedInstancesCapacityProviderConfig *LambdaManagedInstancesCapacityProviderConfig `aws:"LambdaManagedInstancesCapacityProviderConfig"`
@@ -912,6 +1173,13 @@ type DeadLetterConfig struct {
 type DestinationConfig struct {
 	OnSuccess *OnSuccess `aws:"OnSuccess"`
 	OnFailure *OnFailure `aws:"OnFailure"`
+}
+
+// DocumentDBEventSourceConfig is the DocumentDBEventSourceConfig shape.
+type DocumentDBEventSourceConfig struct {
+	DatabaseName   *string `aws:"DatabaseName"`
+	CollectionName *string `aws:"CollectionName"`
+	FullDocument   *string `aws:"FullDocument"`
 }
 
 // DurableConfig is the DurableConfig shape.
@@ -997,10 +1265,73 @@ type EphemeralStorage struct {
 	Size *int32 `aws:"Size"`
 }
 
+// EventSourceMappingConfiguration is the EventSourceMappingConfiguration shape.
+type EventSourceMappingConfiguration struct {
+	UUID                                *string                              `aws:"UUID"`
+	StartingPosition                    *string                              `aws:"StartingPosition"`
+	StartingPositionTimestamp           *time.Time                           `aws:"StartingPositionTimestamp"`
+	BatchSize                           *int32                               `aws:"BatchSize"`
+	MaximumBatchingWindowInSeconds      *int32                               `aws:"MaximumBatchingWindowInSeconds"`
+	ParallelizationFactor               *int32                               `aws:"ParallelizationFactor"`
+	EventSourceArn                      *string                              `aws:"EventSourceArn"`
+	FilterCriteria                      *FilterCriteria                      `aws:"FilterCriteria"`
+	FunctionArn                         *string                              `aws:"FunctionArn"`
+	LastModified                        *time.Time                           `aws:"LastModified"`
+	LastProcessingResult                *string                              `aws:"LastProcessingResult"`
+	State                               *string                              `aws:"State"`
+	StateTransitionReason               *string                              `aws:"StateTransitionReason"`
+	DestinationConfig                   *DestinationConfig                   `aws:"DestinationConfig"`
+	Topics                              []string                             `aws:"Topics"`
+	Queues                              []string                             `aws:"Queues"`
+	SourceAccessConfigurations          []SourceAccessConfiguration          `aws:"SourceAccessConfigurations"`
+	SelfManagedEventSource              *SelfManagedEventSource              `aws:"SelfManagedEventSource"`
+	MaximumRecordAgeInSeconds           *int32                               `aws:"MaximumRecordAgeInSeconds"`
+	BisectBatchOnFunctionError          *bool                                `aws:"BisectBatchOnFunctionError"`
+	MaximumRetryAttempts                *int32                               `aws:"MaximumRetryAttempts"`
+	TumblingWindowInSeconds             *int32                               `aws:"TumblingWindowInSeconds"`
+	FunctionResponseTypes               []string                             `aws:"FunctionResponseTypes"`
+	AmazonManagedKafkaEventSourceConfig *AmazonManagedKafkaEventSourceConfig `aws:"AmazonManagedKafkaEventSourceConfig"`
+	SelfManagedKafkaEventSourceConfig   *SelfManagedKafkaEventSourceConfig   `aws:"SelfManagedKafkaEventSourceConfig"`
+	ScalingConfig                       *ScalingConfig                       `aws:"ScalingConfig"`
+	DocumentDBEventSourceConfig         *DocumentDBEventSourceConfig         `aws:"DocumentDBEventSourceConfig"`
+	KMSKeyArn                           *string                              `aws:"KMSKeyArn"`
+	FilterCriteriaError                 *FilterCriteriaError                 `aws:"FilterCriteriaError"`
+	EventSourceMappingArn               *string                              `aws:"EventSourceMappingArn"`
+	MetricsConfig                       *EventSourceMappingMetricsConfig     `aws:"MetricsConfig"`
+	LoggingConfig                       *EventSourceMappingLoggingConfig     `aws:"LoggingConfig"`
+	ProvisionedPollerConfig             *ProvisionedPollerConfig             `aws:"ProvisionedPollerConfig"`
+}
+
+// EventSourceMappingLoggingConfig is the EventSourceMappingLoggingConfig shape.
+type EventSourceMappingLoggingConfig struct {
+	SystemLogLevel *string `aws:"SystemLogLevel"`
+}
+
+// EventSourceMappingMetricsConfig is the EventSourceMappingMetricsConfig shape.
+type EventSourceMappingMetricsConfig struct {
+	Metrics []string `aws:"Metrics"`
+}
+
 // FileSystemConfig is the FileSystemConfig shape.
 type FileSystemConfig struct {
 	Arn            *string `aws:"Arn"`
 	LocalMountPath *string `aws:"LocalMountPath"`
+}
+
+// Filter is the Filter shape.
+type Filter struct {
+	Pattern *string `aws:"Pattern"`
+}
+
+// FilterCriteria is the FilterCriteria shape.
+type FilterCriteria struct {
+	Filters []Filter `aws:"Filters"`
+}
+
+// FilterCriteriaError is the FilterCriteriaError shape.
+type FilterCriteriaError struct {
+	ErrorCode *string `aws:"ErrorCode"`
+	Message   *string `aws:"Message"`
 }
 
 // FunctionCode is the FunctionCode shape.
@@ -1166,6 +1497,25 @@ type KMSNotFoundException struct {
 	Message *string `aws:"Message"`
 }
 
+// KafkaSchemaRegistryAccessConfig is the KafkaSchemaRegistryAccessConfig shape.
+type KafkaSchemaRegistryAccessConfig struct {
+	Type *string `aws:"Type"`
+	URI  *string `aws:"URI"`
+}
+
+// KafkaSchemaRegistryConfig is the KafkaSchemaRegistryConfig shape.
+type KafkaSchemaRegistryConfig struct {
+	SchemaRegistryURI       *string                           `aws:"SchemaRegistryURI"`
+	EventRecordFormat       *string                           `aws:"EventRecordFormat"`
+	AccessConfigs           []KafkaSchemaRegistryAccessConfig `aws:"AccessConfigs"`
+	SchemaValidationConfigs []KafkaSchemaValidationConfig     `aws:"SchemaValidationConfigs"`
+}
+
+// KafkaSchemaValidationConfig is the KafkaSchemaValidationConfig shape.
+type KafkaSchemaValidationConfig struct {
+	Attribute *string `aws:"Attribute"`
+}
+
 // LambdaManagedInstancesCapacityProviderConfig is the LambdaManagedInstancesCapacityProviderConfig shape.
 type LambdaManagedInstancesCapacityProviderConfig struct {
 	CapacityProviderArn                   *string  `aws:"CapacityProviderArn"`
@@ -1217,6 +1567,13 @@ type PreconditionFailedException struct {
 	Message *string `aws:"message"`
 }
 
+// ProvisionedPollerConfig is the ProvisionedPollerConfig shape.
+type ProvisionedPollerConfig struct {
+	MinimumPollers  *int32  `aws:"MinimumPollers"`
+	MaximumPollers  *int32  `aws:"MaximumPollers"`
+	PollerGroupName *string `aws:"PollerGroupName"`
+}
+
 // RecursiveInvocationException is the RecursiveInvocationException error shape.
 type RecursiveInvocationException struct {
 	Type    *string `aws:"Type"`
@@ -1233,6 +1590,12 @@ type RequestTooLargeException struct {
 type ResourceConflictException struct {
 	Type    *string `aws:"Type"`
 	Message *string `aws:"message"`
+}
+
+// ResourceInUseException is the ResourceInUseException error shape.
+type ResourceInUseException struct {
+	Type    *string `aws:"Type"`
+	Message *string `aws:"Message"`
 }
 
 // ResourceNotFoundException is the ResourceNotFoundException error shape.
@@ -1277,6 +1640,22 @@ type S3FilesMountTimeoutException struct {
 	Message *string `aws:"Message"`
 }
 
+// ScalingConfig is the ScalingConfig shape.
+type ScalingConfig struct {
+	MaximumConcurrency *int32 `aws:"MaximumConcurrency"`
+}
+
+// SelfManagedEventSource is the SelfManagedEventSource shape.
+type SelfManagedEventSource struct {
+	Endpoints map[string][]string `aws:"Endpoints"`
+}
+
+// SelfManagedKafkaEventSourceConfig is the SelfManagedKafkaEventSourceConfig shape.
+type SelfManagedKafkaEventSourceConfig struct {
+	ConsumerGroupId      *string                    `aws:"ConsumerGroupId"`
+	SchemaRegistryConfig *KafkaSchemaRegistryConfig `aws:"SchemaRegistryConfig"`
+}
+
 // SerializedRequestEntityTooLargeException is the SerializedRequestEntityTooLargeException error shape.
 type SerializedRequestEntityTooLargeException struct {
 	Type    *string `aws:"Type"`
@@ -1316,6 +1695,12 @@ type SnapStartResponse struct {
 type SnapStartTimeoutException struct {
 	Type    *string `aws:"Type"`
 	Message *string `aws:"Message"`
+}
+
+// SourceAccessConfiguration is the SourceAccessConfiguration shape.
+type SourceAccessConfiguration struct {
+	Type *string `aws:"Type"`
+	URI  *string `aws:"URI"`
 }
 
 // SubnetIPAddressLimitReachedException is the SubnetIPAddressLimitReachedException error shape.

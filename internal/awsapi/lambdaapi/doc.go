@@ -6,16 +6,17 @@
 // and structure types of those operations; the Handler interface; API, which
 // loads the model; and Bind, which adapts a Handler to awsapi handlers.
 //
-// Implemented operations: AddPermission, CreateAlias, CreateFunction,
-// DeleteAlias, DeleteFunction, DeleteFunctionConcurrency,
-// DeleteFunctionEventInvokeConfig, GetAccountSettings, GetAlias, GetFunction,
+// Implemented operations: AddPermission, CreateAlias, CreateEventSourceMapping,
+// CreateFunction, DeleteAlias, DeleteEventSourceMapping, DeleteFunction,
+// DeleteFunctionConcurrency, DeleteFunctionEventInvokeConfig,
+// GetAccountSettings, GetAlias, GetEventSourceMapping, GetFunction,
 // GetFunctionConcurrency, GetFunctionConfiguration,
 // GetFunctionEventInvokeConfig, GetPolicy, Invoke, ListAliases,
-// ListFunctionEventInvokeConfigs, ListFunctions, ListTags,
-// ListVersionsByFunction, PublishVersion, PutFunctionConcurrency,
+// ListEventSourceMappings, ListFunctionEventInvokeConfigs, ListFunctions,
+// ListTags, ListVersionsByFunction, PublishVersion, PutFunctionConcurrency,
 // PutFunctionEventInvokeConfig, RemovePermission, TagResource, UntagResource,
-// UpdateAlias, UpdateFunctionCode, UpdateFunctionConfiguration,
-// UpdateFunctionEventInvokeConfig.
+// UpdateAlias, UpdateEventSourceMapping, UpdateFunctionCode,
+// UpdateFunctionConfiguration, UpdateFunctionEventInvokeConfig.
 //
 // Regenerate with `go run ./tools/apigen` from the repository root.
 package lambdaapi

@@ -1,7 +1,8 @@
 // Package lambda is Nubo's AWS Lambda control plane and invocation front end:
 // functions from .zip packages, versions, aliases with weighted routing,
 // concurrency settings, resource policies, tags, asynchronous invocation
-// configuration, and Invoke with a durable asynchronous queue. Function code
+// configuration, Invoke with a durable asynchronous queue, and SQS event
+// source mappings with pollers owned by the service. Function code
 // runs elsewhere: the runtime instance pool implements Executor and is
 // installed with SetExecutor.
 //
@@ -19,6 +20,9 @@
 //	Async config PutFunctionEventInvokeConfig GetFunctionEventInvokeConfig
 //	             UpdateFunctionEventInvokeConfig DeleteFunctionEventInvokeConfig
 //	             ListFunctionEventInvokeConfigs
+//	Event source CreateEventSourceMapping GetEventSourceMapping
+//	mappings     UpdateEventSourceMapping DeleteEventSourceMapping
+//	             ListEventSourceMappings (SQS standard and FIFO queues)
 //
 // Validation follows AWS: constraint violations are ValidationException
 // ("1 validation error detected: Value '…' at '…' failed to satisfy
@@ -53,6 +57,31 @@
 // this package; other services deliver through a DestinationSink registered
 // per ARN service; records without a sink are kept (Undelivered).
 //
+// Event source mappings are stored durably and their pollers resume on
+// Start. The SQS API is reached through a QueueSource installed with
+// SetQueueSource. Each enabled mapping long-polls its queue (20 s) with
+// 5 concurrent batches at first, adding up to 300 per minute (5 per
+// Options.ESMScaleInterval of 1 s) while receives come back full, halving
+// after errors or throttles and shrinking back to 5 when the backlog is
+// gone; the cap is ScalingConfig.MaximumConcurrency (default 1000), the
+// function's reserved concurrency and the account's limit. A batch holds up
+// to BatchSize messages and 6 MB of event, gathered for at most
+// MaximumBatchingWindowInSeconds after its first message (real time). The
+// function runs synchronously through the same path as Invoke (executor,
+// concurrency, metrics) with AWS's SQS event (lowerCamel message
+// attributes). Success deletes the batch; a function error leaves it for
+// the visibility timeout (the queue's RedrivePolicy moves poison messages
+// to its dead-letter queue); with ReportBatchItemFailures only the reported
+// messages stay, and an invalid response (bad JSON, empty, null or unknown
+// itemIdentifier) counts as a complete failure. On FIFO queues a group's
+// messages after its first failure in a batch stay too, and SQS's group
+// lock keeps one batch per group in flight. Throttles and platform faults
+// are retried with back-off (Options.ESMRetryBackoff, 1 s doubling to 30 s)
+// while the messages are still invisible. Messages that no FilterCriteria
+// pattern matches are deleted without an invocation. Disabling, changing or
+// deleting a mapping stops its receives at once: batches being invoked
+// finish, messages gathered but not yet invoked become visible again.
+//
 // Metrics (namespace AWS/Lambda): Invocations, Errors, Duration, Throttles,
 // ConcurrentExecutions (reported by the executor) and DeadLetterErrors, with
 // no dimension, FunctionName, FunctionName+Resource and, for aliases,
@@ -77,4 +106,15 @@
 //     (the edge authorizes callers with identity policies).
 //   - Destination records for services without a sink are kept, not sent;
 //     records that a Lambda destination cannot take are kept too.
+//   - Event source mappings: only SQS sources. Stream and Kafka parameters
+//     are InvalidParameterValueException; KMSKeyArn, MetricsConfig,
+//     LoggingConfig, ProvisionedPollerConfig and Tags are refused as not
+//     supported. States change at once: responses say Creating, Enabling,
+//     Disabling, Updating or Deleting and the next read Enabled or Disabled
+//     (a deleted mapping is gone). LastProcessingResult is kept in memory
+//     (persisted only with an update). Filter patterns may match any record
+//     key (AWS documents only body for SQS); a JSON body is matched as JSON,
+//     any other body as a string, so an object pattern on a plain-text body
+//     does not match. ListEventSourceMappings with an unqualified
+//     FunctionName lists the mappings of all its versions and aliases.
 package lambda

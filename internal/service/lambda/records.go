@@ -13,6 +13,7 @@ import (
 //	lambda/eic/<name>/<qualifier>      eventInvokeRecord
 //	lambda/async/<id>                  asyncEvent (pending asynchronous invocations)
 //	lambda/undelivered/<id>            Undelivered (destination records nobody could take)
+//	lambda/esm/<uuid>                  esmRecord (event source mappings)
 //	lambda/meta/urlkey                 the HMAC key of code download URLs
 
 // config is one function configuration: $LATEST (inside functionRecord) or a

@@ -38,6 +38,14 @@ type Options struct {
 	// AccountConcurrency is the account's concurrent execution limit
 	// (default 1000, AWS's default quota).
 	AccountConcurrency int32
+	// ESMScaleInterval is how often SQS event source mapping pollers adjust
+	// their concurrency (default 1 s, adding up to 5 concurrent batches per
+	// second: AWS's 300 per minute).
+	ESMScaleInterval time.Duration
+	// ESMRetryBackoff is the first back-off after a failed receive, a
+	// throttle or a platform fault in an event source mapping (default 1 s,
+	// doubling up to 30 s).
+	ESMRetryBackoff time.Duration
 }
 
 // Service is the AWS Lambda control plane and invocation front end.
@@ -60,6 +68,7 @@ type Service struct {
 	eic         *store.Table[eventInvokeRecord]
 	async       *store.Table[asyncEvent]
 	undelivered *store.Table[Undelivered]
+	esmTable    *store.Table[esmRecord]
 	meta        *store.Table[[]byte]
 
 	// mu serialises metadata writes (read-modify-write of records).
@@ -71,9 +80,11 @@ type Service struct {
 	exec       Executor
 	codeSource CodeSource
 	sinks      map[string]DestinationSink
+	queueSrc   QueueSource
 
 	urlKey []byte
 	queue  *asyncQueue
+	esm    *esmManager
 }
 
 // New returns the Lambda service over sys. roles resolves execution roles
@@ -93,6 +104,12 @@ func New(sys *service.System, roles Roles, opts Options) (*Service, error) {
 	}
 	if opts.AccountConcurrency <= 0 {
 		opts.AccountConcurrency = 1000
+	}
+	if opts.ESMScaleInterval <= 0 {
+		opts.ESMScaleInterval = time.Second
+	}
+	if opts.ESMRetryBackoff <= 0 {
+		opts.ESMRetryBackoff = time.Second
 	}
 	m := sys.Metrics
 	if m == nil {
@@ -114,6 +131,7 @@ func New(sys *service.System, roles Roles, opts Options) (*Service, error) {
 		eic:         store.NewTable[eventInvokeRecord](db, "lambda/eic/"),
 		async:       store.NewTable[asyncEvent](db, "lambda/async/"),
 		undelivered: store.NewTable[Undelivered](db, "lambda/undelivered/"),
+		esmTable:    store.NewTable[esmRecord](db, "lambda/esm/"),
 		meta:        store.NewTable[[]byte](db, "lambda/meta/"),
 		sinks:       map[string]DestinationSink{},
 	}
@@ -121,6 +139,7 @@ func New(sys *service.System, roles Roles, opts Options) (*Service, error) {
 		return nil, err
 	}
 	s.queue = newAsyncQueue(s, opts.AsyncWorkers)
+	s.esm = newESMManager(s)
 	return s, nil
 }
 
@@ -130,22 +149,29 @@ func (s *Service) API() *awsapi.Service { return lambdaapi.API() }
 // Handlers returns the implemented Lambda operations.
 func (s *Service) Handlers() map[string]awsapi.Handler { return lambdaapi.Bind(s) }
 
-// Start starts the asynchronous invocation workers and resumes the events
-// persisted before the last shutdown.
+// Start starts the asynchronous invocation workers and the event source
+// mapping pollers, resuming the events and mappings persisted before the
+// last shutdown.
 func (s *Service) Start(ctx context.Context) error {
-	return s.queue.start()
+	if err := s.queue.start(); err != nil {
+		return err
+	}
+	return s.esm.start()
 }
 
-// Stop stops the asynchronous workers and waits for them; queued events stay
-// in the store and resume on the next Start.
+// Stop stops the event source mapping pollers and the asynchronous workers
+// and waits for them; queued events and mappings stay in the store and
+// resume on the next Start.
 func (s *Service) Stop(ctx context.Context) error {
-	return s.queue.stop(ctx)
+	errESM := s.esm.stop(ctx)
+	return errors.Join(errESM, s.queue.stop(ctx))
 }
 
 // Reset drops in-memory state after the store was emptied: pending timers of
 // the asynchronous queue and the code URL key.
 func (s *Service) Reset(ctx context.Context) error {
 	s.queue.reset()
+	s.esm.reset()
 	return s.loadURLKey()
 }
 

@@ -1,0 +1,7 @@
+//go:build !race
+
+package lambda
+
+// raceEnabled reports whether the race detector is on (figures are not
+// measured under it).
+const raceEnabled = false
