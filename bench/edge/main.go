@@ -1,7 +1,9 @@
 // Command edge measures the cost of Nubo's front door: signed STS
 // GetCallerIdentity calls (identify, verify SigV4, decode, dispatch, encode query
 // XML) against a bare net/http handler answering the same bytes, both on
-// loopback in the same run, with the same client concurrency.
+// loopback in the same run, with the same client concurrency. Besides
+// throughput and latency it prints the process CPU time per request (client
+// and server together), which stays comparable on a busy machine.
 //
 //	go run ./bench/edge [-c 16] [-d 5s]
 package main
@@ -16,9 +18,11 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/nubo/nubo/internal/auth"
@@ -28,6 +32,7 @@ import (
 func main() {
 	conc := flag.Int("c", 16, "concurrent clients")
 	dur := flag.Duration("d", 5*time.Second, "duration of each run")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the nubo run to this file")
 	flag.Parse()
 
 	dir, err := os.MkdirTemp("", "nubo-bench")
@@ -67,7 +72,14 @@ func main() {
 
 	fmt.Printf("cores=%d GOMAXPROCS=%d clients=%d duration=%s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), *conc, *dur)
 	b := run("baseline net/http (client signs, server ignores)", baseline, *conc, *dur)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		check(err)
+		check(pprof.StartCPUProfile(f))
+		defer f.Close()
+	}
 	n := run("nubo sts:GetCallerIdentity (SigV4 verified)", nubo, *conc, *dur)
+	pprof.StopCPUProfile()
 	fmt.Printf("ratio nubo/baseline throughput = %.2f\n", n/b)
 }
 
@@ -90,6 +102,7 @@ func run(name string, fn func(*http.Client) error, conc int, d time.Duration) fl
 	c := &http.Client{Transport: tr}
 	defer tr.CloseIdleConnections()
 	var count, errs atomic.Int64
+	cpu0 := cpuTime()
 	lat := make([][]time.Duration, conc)
 	stop := time.Now().Add(d)
 	var wg sync.WaitGroup
@@ -109,6 +122,7 @@ func run(name string, fn func(*http.Client) error, conc int, d time.Duration) fl
 		}(i)
 	}
 	wg.Wait()
+	cpu := cpuTime() - cpu0
 	var all []time.Duration
 	for _, l := range lat {
 		all = append(all, l...)
@@ -121,8 +135,24 @@ func run(name string, fn func(*http.Client) error, conc int, d time.Duration) fl
 		}
 		return all[int(q*float64(len(all)-1))]
 	}
-	fmt.Printf("%-52s %8.0f req/s  p50 %7s  p99 %7s  errors %d\n", name, rate, p(0.5).Round(time.Microsecond), p(0.99).Round(time.Microsecond), errs.Load())
+	perReq := time.Duration(0)
+	if n := count.Load(); n > 0 {
+		perReq = cpu / time.Duration(n)
+	}
+	fmt.Printf("%-52s %8.0f req/s  p50 %7s  p99 %7s  cpu/req %7s  errors %d\n", name, rate,
+		p(0.5).Round(time.Microsecond), p(0.99).Round(time.Microsecond), perReq.Round(100*time.Nanosecond), errs.Load())
 	return rate
+}
+
+// cpuTime returns the CPU time (user and system) the process has used so far.
+// Client and server share the process, so CPU per request compares builds
+// even on a loaded machine, where throughput mostly measures the neighbours.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func check(err error) {

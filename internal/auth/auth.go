@@ -155,13 +155,13 @@ func identifyHeader(h string) Scope {
 	alg, rest, _ := strings.Cut(strings.TrimSpace(h), " ")
 	switch alg {
 	case algV4:
-		f := authFields(rest)
-		s := parseCredential(f["Credential"])
+		cred, _, _ := v4AuthFields(rest)
+		s := parseCredential(cred)
 		s.Method = SigV4Header
 		return s
 	case "AWS4-ECDSA-P256-SHA256":
-		f := authFields(rest)
-		s := parseCredential(f["Credential"])
+		cred, _, _ := v4AuthFields(rest)
+		s := parseCredential(cred)
 		s.Method = SigV4A
 		return s
 	case "AWS":
@@ -174,22 +174,49 @@ func identifyHeader(h string) Scope {
 // parseCredential splits "AK/date/region/service/aws4_request". The access key
 // may itself not contain '/', so the last four parts are the scope.
 func parseCredential(c string) Scope {
-	parts := strings.Split(c, "/")
-	if len(parts) < 5 {
-		return Scope{AccessKeyID: parts[0]}
+	i, ok := scopeStart(c)
+	if !ok {
+		ak, _, _ := strings.Cut(c, "/")
+		return Scope{AccessKeyID: ak}
 	}
-	n := len(parts)
-	return Scope{AccessKeyID: strings.Join(parts[:n-4], "/"), Date: parts[n-4], Region: parts[n-3], Service: parts[n-2]}
+	date, rest, _ := strings.Cut(c[i+1:], "/")
+	region, rest, _ := strings.Cut(rest, "/")
+	service, _, _ := strings.Cut(rest, "/")
+	return Scope{AccessKeyID: c[:i], Date: date, Region: region, Service: service}
 }
 
-// authFields parses "Credential=…, SignedHeaders=…, Signature=…".
-func authFields(s string) map[string]string {
-	f := make(map[string]string, 3)
-	for _, kv := range strings.Split(s, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
-		if ok {
-			f[strings.TrimSpace(k)] = strings.TrimSpace(v)
+// scopeStart returns the index of the '/' that starts the four-part scope of a
+// credential "AK/date/region/service/terminator"; ok is false when c has
+// fewer than five '/'-separated parts.
+func scopeStart(c string) (int, bool) {
+	i := len(c)
+	for n := 0; n < 4; n++ {
+		i = strings.LastIndexByte(c[:i], '/')
+		if i < 0 {
+			return 0, false
 		}
 	}
-	return f
+	return i, true
+}
+
+// v4AuthFields parses "Credential=…, SignedHeaders=…, Signature=…" (in any
+// order; the last of a repeated field wins, other fields are ignored).
+func v4AuthFields(s string) (cred, signed, sig string) {
+	for s != "" {
+		var kv string
+		kv, s, _ = strings.Cut(s, ",")
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if !ok {
+			continue
+		}
+		switch strings.TrimSpace(k) {
+		case "Credential":
+			cred = strings.TrimSpace(v)
+		case "SignedHeaders":
+			signed = strings.TrimSpace(v)
+		case "Signature":
+			sig = strings.TrimSpace(v)
+		}
+	}
+	return cred, signed, sig
 }

@@ -212,6 +212,14 @@ type digestReader struct {
 	err     error
 }
 
+// initMaps makes the checksum maps, which most requests never need.
+func (d *digestReader) initMaps() {
+	if d.sums == nil {
+		d.sums = make(map[checksum.Algorithm]hash.Hash, 1)
+		d.want = make(map[checksum.Algorithm]string, 1)
+	}
+}
+
 func (d *digestReader) Read(p []byte) (int, error) {
 	if d.err != nil {
 		return 0, d.err
@@ -268,7 +276,7 @@ func CheckContentMD5(body io.ReadCloser, contentMD5 string) (io.ReadCloser, erro
 
 // wrapDigests adds the Content-MD5, checksum header and extra checksum checks.
 func wrapDigests(r *http.Request, res *Result, opts VerifyOptions) error {
-	d := &digestReader{src: res.Body, sums: map[checksum.Algorithm]hash.Hash{}, want: map[checksum.Algorithm]string{}}
+	d := digestReader{src: res.Body} // copied to the heap only when a check is needed
 	if v := r.Header.Get("Content-Md5"); v != "" {
 		md, err := CheckContentMD5(res.Body, v)
 		if err != nil {
@@ -279,7 +287,7 @@ func wrapDigests(r *http.Request, res *Result, opts VerifyOptions) error {
 	}
 	skip := opts.SkipHeaderChecksums || (opts.S3 && r.Method == http.MethodPost && r.URL.Query().Has("uploadId"))
 	if !skip {
-		if err := headerChecksums(r, d); err != nil {
+		if err := headerChecksums(r, &d); err != nil {
 			return err
 		}
 	}
@@ -289,13 +297,16 @@ func wrapDigests(r *http.Request, res *Result, opts VerifyOptions) error {
 			return newError(Unsupported, "The checksum algorithm %s is not supported by Nubo.", a)
 		}
 		if _, ok := d.sums[a]; !ok {
+			d.initMaps()
 			d.sums[a] = h
 		}
 	}
 	if d.md5 == nil && len(d.sums) == 0 {
 		return nil
 	}
-	res.Body, res.digest = d, d
+	dr := new(digestReader)
+	*dr = d
+	res.Body, res.digest = dr, dr
 	return nil
 }
 
@@ -314,6 +325,7 @@ func headerChecksums(r *http.Request, d *digestReader) error {
 			return newError(InvalidChecksum, "Value for %s header is invalid.", alg.HeaderName())
 		}
 		h, _ := checksum.NewHash(alg)
+		d.initMaps()
 		d.sums[alg], d.want[alg] = h, vals[0]
 	}
 	return nil

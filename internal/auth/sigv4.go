@@ -168,6 +168,9 @@ func splitQuery(raw string) []queryPair {
 // canonicalQuery builds the SigV4 canonical query string from the raw query,
 // leaving out the parameter named skip (X-Amz-Signature for presigned URLs).
 func canonicalQuery(raw, skip string) string {
+	if raw == "" {
+		return ""
+	}
 	pairs := splitQuery(raw)
 	enc := make([]queryPair, 0, len(pairs))
 	for _, p := range pairs {
@@ -187,7 +190,9 @@ func canonicalQuery(raw, skip string) string {
 		if i > 0 {
 			b.WriteByte('&')
 		}
-		b.WriteString(p.k + "=" + p.v)
+		b.WriteString(p.k)
+		b.WriteByte('=')
+		b.WriteString(p.v)
 	}
 	return b.String()
 }
@@ -202,25 +207,59 @@ func headerValue(r *http.Request, name string) string {
 		if h == "" {
 			h = r.URL.Host
 		}
-		vals = []string{h}
+		return canonicalSpaces(h)
 	default:
 		vals = r.Header.Values(name)
 		if len(vals) == 0 && name == "content-length" && r.ContentLength >= 0 &&
 			(r.ContentLength > 0 || r.Body != nil && r.Body != http.NoBody) {
-			vals = []string{strconv.FormatInt(r.ContentLength, 10)}
+			return strconv.FormatInt(r.ContentLength, 10)
 		}
 	}
-	for i, v := range vals {
-		vals[i] = strings.Join(strings.Fields(v), " ")
+	if len(vals) == 1 {
+		return canonicalSpaces(vals[0])
 	}
-	return strings.Join(vals, ",")
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = canonicalSpaces(v)
+	}
+	return strings.Join(out, ",")
+}
+
+// canonicalSpaces trims v and collapses its inner whitespace runs to one space
+// (strings.Join(strings.Fields(v), " ")), without allocating when v is
+// already canonical.
+func canonicalSpaces(v string) string {
+	prevSpace := true // a leading space is not canonical
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c >= 0x80 {
+			return strings.Join(strings.Fields(v), " ") // Unicode spaces
+		}
+		sp := asciiSpace(c)
+		if sp && (prevSpace || c != ' ') {
+			return strings.Join(strings.Fields(v), " ")
+		}
+		prevSpace = sp
+	}
+	if prevSpace && v != "" {
+		return strings.Join(strings.Fields(v), " ") // trailing space
+	}
+	return v
+}
+
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
 // canonicalHeaders returns the canonical header block for the signed names.
 func canonicalHeaders(r *http.Request, signed []string) string {
 	var b strings.Builder
+	b.Grow(64 * len(signed))
 	for _, n := range signed {
-		b.WriteString(n + ":" + headerValue(r, n) + "\n")
+		b.WriteString(n)
+		b.WriteByte(':')
+		b.WriteString(headerValue(r, n))
+		b.WriteByte('\n')
 	}
 	return b.String()
 }
@@ -231,7 +270,9 @@ func canonicalRequest(method, uri, query, headers, signed, payload string) strin
 
 func stringToSign(amzDate, scope, creq string) string {
 	h := sha256.Sum256([]byte(creq))
-	return algV4 + "\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(h[:])
+	var hx [2 * sha256.Size]byte
+	hex.Encode(hx[:], h[:])
+	return algV4 + "\n" + amzDate + "\n" + scope + "\n" + string(hx[:])
 }
 
 func hmacSHA256(key []byte, msg string) []byte {
@@ -255,11 +296,14 @@ const keyCacheSize = 512
 // is emptied, which is cheap and keeps the bound without bookkeeping.
 type keyCache struct {
 	mu   sync.Mutex
-	keys map[string][]byte
+	keys map[keyID][]byte
 }
 
+// keyID identifies a signing key.
+type keyID struct{ secret, date, region, service string }
+
 func (c *keyCache) get(secret, date, region, service string) []byte {
-	id := secret + "\x00" + date + "\x00" + region + "\x00" + service
+	id := keyID{secret, date, region, service}
 	c.mu.Lock()
 	k, ok := c.keys[id]
 	c.mu.Unlock()
@@ -269,7 +313,7 @@ func (c *keyCache) get(secret, date, region, service string) []byte {
 	k = deriveKey(secret, date, region, service)
 	c.mu.Lock()
 	if c.keys == nil || len(c.keys) >= keyCacheSize {
-		c.keys = make(map[string][]byte, 16)
+		c.keys = make(map[keyID][]byte, 16)
 	}
 	c.keys[id] = k
 	c.mu.Unlock()

@@ -260,6 +260,9 @@ func requestTimeOf(r *http.Request) (time.Time, string, error) {
 		return time.Time{}, "", newError(IncompleteSignature,
 			"Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
 	}
+	if t, err := time.Parse(amzDateFormat, s); err == nil {
+		return t, s, nil // the layout has fixed width: s is already canonical
+	}
 	t, ok := parseAmzDate(s)
 	if !ok {
 		return time.Time{}, "", newError(IncompleteSignature, "Invalid X-Amz-Date %q.", s)

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
 	"strconv"
@@ -53,8 +54,7 @@ func (v *Verifier) verifyV4(r *http.Request, sc Scope, opts VerifyOptions) (*Res
 		canonicalHeaders(r, p.signed), p.signedStr, payload)
 	sts := stringToSign(p.amzDate, p.credScope, creq)
 	key := v.keys.get(cred.SecretAccessKey, p.scope.Date, p.scope.Region, p.scope.Service)
-	want := hex.EncodeToString(hmacSHA256(key, sts))
-	if !hmac.Equal([]byte(want), []byte(strings.ToLower(p.signature))) {
+	if !signatureMatches(hmacSHA256(key, sts), p.signature) {
 		return nil, &Error{Kind: SignatureDoesNotMatch,
 			Message: "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
 			Details: map[string]string{"AWSAccessKeyId": p.scope.AccessKeyID, "StringToSign": sts,
@@ -93,8 +93,7 @@ func parseV4(r *http.Request, sc Scope) (*v4Request, error) {
 		p.t = t
 	} else {
 		_, rest, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
-		f := authFields(rest)
-		cred, p.signedStr, p.signature = f["Credential"], f["SignedHeaders"], f["Signature"]
+		cred, p.signedStr, p.signature = v4AuthFields(rest)
 		p.token = r.Header.Get("X-Amz-Security-Token")
 		t, date, err := requestTimeOf(r)
 		if err != nil {
@@ -106,8 +105,8 @@ func parseV4(r *http.Request, sc Scope) (*v4Request, error) {
 		return nil, newError(malformed,
 			"Authorization requires Credential, SignedHeaders and Signature parameters.")
 	}
-	parts := strings.Split(cred, "/")
-	if len(parts) < 5 || parts[len(parts)-1] != scopeTerminator {
+	start, ok := scopeStart(cred)
+	if !ok || cred[strings.LastIndexByte(cred, '/')+1:] != scopeTerminator {
 		return nil, newError(malformed, "Credential should be scoped with a valid terminator: 'aws4_request', not %q.", cred)
 	}
 	p.scope = parseCredential(cred)
@@ -116,7 +115,7 @@ func parseV4(r *http.Request, sc Scope) (*v4Request, error) {
 		return nil, newError(malformed, "Invalid credential date %q. This date is not the same as X-Amz-Date: %q.",
 			p.scope.Date, p.amzDate[:8])
 	}
-	p.credScope = strings.Join(parts[len(parts)-4:], "/")
+	p.credScope = cred[start+1:]
 	p.signed = strings.Split(p.signedStr, ";")
 	hasHost := false
 	for i, h := range p.signed {
@@ -142,4 +141,17 @@ func (v *Verifier) checkPresignTime(p *v4Request, s3 bool) error {
 			p.t.Add(time.Duration(p.expires)*time.Second).Format(amzDateFormat), now.Format(amzDateFormat))
 	}
 	return nil
+}
+
+// signatureMatches reports whether the hex signature a client sent (in either
+// case) is mac, comparing in constant time.
+func signatureMatches(mac []byte, provided string) bool {
+	var got [sha256.Size]byte
+	if len(provided) != hex.EncodedLen(len(got)) {
+		return false
+	}
+	if _, err := hex.Decode(got[:], []byte(provided)); err != nil {
+		return false
+	}
+	return hmac.Equal(got[:], mac)
 }

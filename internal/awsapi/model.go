@@ -24,6 +24,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Protocol is a wire protocol named as botocore names it.
@@ -248,6 +249,16 @@ type Member struct {
 	EventPayload bool
 	// Streaming is the member-level streaming flag.
 	Streaming bool
+
+	// field remembers the struct field bound to the member for the last Go
+	// type it was looked up in (see Field); most members only ever meet one.
+	field atomic.Pointer[boundField]
+}
+
+// boundField is the field index of a member in one Go struct type.
+type boundField struct {
+	t   reflect.Type
+	idx []int
 }
 
 // WireName returns the name a member has on the wire when no protocol-specific rule
@@ -289,11 +300,22 @@ func FieldIndex(t reflect.Type, name string) []int {
 }
 
 // Field returns the field of struct value v (a struct, not a pointer) bound to member
-// m. ok is false when the Go type has no such field.
+// m. ok is false when the Go type has no such field. The lookup is remembered on
+// m, so the common case costs one comparison.
 func Field(v reflect.Value, m *Member) (f reflect.Value, ok bool) {
-	idx := FieldIndex(v.Type(), m.Name)
-	if idx == nil {
+	t := v.Type()
+	var idx []int
+	if b := m.field.Load(); b != nil && b.t == t {
+		idx = b.idx
+	} else {
+		idx = FieldIndex(t, m.Name)
+		m.field.Store(&boundField{t: t, idx: idx})
+	}
+	switch len(idx) {
+	case 0:
 		return reflect.Value{}, false
+	case 1:
+		return v.Field(idx[0]), true
 	}
 	return v.FieldByIndex(idx), true
 }

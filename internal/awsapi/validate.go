@@ -42,22 +42,26 @@ func missingIn(sh *Shape, v reflect.Value, path string, out *[]string, depth int
 			if !ok {
 				continue
 			}
-			p := join(path, lowerFirst(m.Name))
-			if m.Required && absent(f) {
-				*out = append(*out, p)
+			if absent(f) {
+				if m.Required {
+					*out = append(*out, join(path, lowerFirst(m.Name)))
+				}
 				continue
 			}
-			missingIn(m.Shape, f, p, out, depth+1)
+			if !hasMembers(m.Shape) {
+				continue // a present scalar has nothing inside to check
+			}
+			missingIn(m.Shape, f, join(path, lowerFirst(m.Name)), out, depth+1)
 		}
 	case TypeList:
-		if v.Kind() != reflect.Slice {
+		if v.Kind() != reflect.Slice || !hasMembers(sh.Member.Shape) {
 			return
 		}
 		for i := 0; i < v.Len(); i++ {
 			missingIn(sh.Member.Shape, v.Index(i), join(path, strconv.Itoa(i+1)), out, depth+1)
 		}
 	case TypeMap:
-		if v.Kind() != reflect.Map {
+		if v.Kind() != reflect.Map || !hasMembers(sh.Value.Shape) {
 			return
 		}
 		iter := v.MapRange()
@@ -65,6 +69,11 @@ func missingIn(sh *Shape, v reflect.Value, path string, out *[]string, depth int
 			missingIn(sh.Value.Shape, iter.Value(), join(path, iter.Key().String()), out, depth+1)
 		}
 	}
+}
+
+// hasMembers reports whether values of sh can hold members to validate.
+func hasMembers(sh *Shape) bool {
+	return sh.Type == TypeStructure || sh.Type == TypeList || sh.Type == TypeMap
 }
 
 func absent(f reflect.Value) bool {

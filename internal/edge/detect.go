@@ -1,7 +1,6 @@
 package edge
 
 import (
-	"mime"
 	"net/http"
 	"regexp"
 	"strings"
@@ -33,17 +32,23 @@ var apigatewayRoots = []string{
 	"/vpclinks", "/sdktypes", "/tags", "/domainnameaccessassociations", "/rejectdomainnameaccessassociations",
 }
 
-// mediaType returns the Content-Type without parameters, lower-cased.
+// mediaType returns the Content-Type without parameters, lower-cased and
+// trimmed. (mime.ParseMediaType yields the same media type when it succeeds,
+// and does more work: it also parses and checks the parameters.)
 func mediaType(r *http.Request) string {
-	ct := r.Header.Get("Content-Type")
-	if ct == "" {
-		return ""
+	mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	return lowerASCII(strings.TrimSpace(mt))
+}
+
+// lowerASCII is strings.ToLower without the allocation when s has no upper
+// case letter (the common "application/x-amz-json-1.0").
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' || c >= 0x80 {
+			return strings.ToLower(s)
+		}
 	}
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil {
-		mt, _, _ = strings.Cut(ct, ";")
-	}
-	return strings.ToLower(strings.TrimSpace(mt))
+	return s
 }
 
 // identify picks service and protocol for r as reference/protocols.md §1.2 says.

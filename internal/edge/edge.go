@@ -25,7 +25,6 @@ import (
 
 	"github.com/nubo/nubo/internal/auth"
 	"github.com/nubo/nubo/internal/awsapi"
-	"github.com/nubo/nubo/internal/platform/arn"
 	"github.com/nubo/nubo/internal/protocol"
 	"github.com/nubo/nubo/internal/protocol/rest"
 )
@@ -71,6 +70,8 @@ type Server struct {
 	bySigning      map[string]*entry
 	byTarget       map[string]*entry
 	byQueryVersion map[string]*entry
+	// baseHosts are the virtual-host S3 base names (see baseHostsOf).
+	baseHosts []string
 }
 
 // entry is one registered service.
@@ -96,6 +97,7 @@ func New(cfg Config) *Server {
 		bySigning:      map[string]*entry{},
 		byTarget:       map[string]*entry{},
 		byQueryVersion: map[string]*entry{},
+		baseHosts:      baseHostsOf(cfg),
 	}
 }
 
@@ -142,7 +144,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &call{start: time.Now(), req: &awsapi.Request{
-		ID: arn.RequestID(), Region: s.cfg.Region, Account: s.cfg.Account,
+		ID: requestID(), Region: s.cfg.Region, Account: s.cfg.Account,
 		SourceIP: sourceIP(r), Secure: r.TLS != nil, UserAgent: r.UserAgent(),
 		Endpoint: endpointOf(r), Time: s.cfg.Now(), HTTP: r,
 	}}
@@ -235,8 +237,10 @@ func (s *Server) readForm(r *http.Request, scope auth.Scope) (formParams, error)
 	if scope.Service == "s3" || scope.Method == auth.SigV2Query || scope.Method == auth.SigV2Header {
 		return nil, nil
 	}
-	if r.Method == http.MethodGet && r.URL.Query().Has("Action") {
-		return formParams(r.URL.Query()), nil
+	if r.Method == http.MethodGet {
+		if q := r.URL.Query(); q.Has("Action") {
+			return formParams(q), nil
+		}
 	}
 	if !isFormPost(r) {
 		return nil, nil
@@ -355,6 +359,13 @@ func (s *Server) toAWSError(c *call, err error) *awsapi.Error {
 }
 
 func (s *Server) logRequest(c *call, status int, err *awsapi.Error) {
+	level := slog.LevelDebug
+	if err != nil && status >= 500 {
+		level = slog.LevelError
+	}
+	if !s.cfg.Log.Enabled(context.Background(), level) {
+		return // most requests: skip building attributes nobody records
+	}
 	attrs := []any{"request_id", c.req.ID, "status", status, "duration", time.Since(c.start)}
 	if c.req.Service != nil {
 		attrs = append(attrs, "service", c.req.Service.ID)
@@ -384,11 +395,11 @@ func (s *Server) virtualBucket(host string) string {
 	if net.ParseIP(host) != nil {
 		return ""
 	}
-	for _, base := range s.baseHosts() {
-		if !strings.HasSuffix(host, "."+base) {
+	for _, base := range s.baseHosts {
+		b, ok := strings.CutSuffix(host, "."+base)
+		if !ok {
 			continue
 		}
-		b := strings.TrimSuffix(host, "."+base)
 		b = strings.TrimSuffix(b, ".s3")
 		if b == "" || b == "s3" {
 			return ""
@@ -398,9 +409,11 @@ func (s *Server) virtualBucket(host string) string {
 	return ""
 }
 
-func (s *Server) baseHosts() []string {
-	hosts := append([]string{}, s.cfg.Hostnames...)
-	return append(hosts, "localhost", "s3.amazonaws.com", "s3."+s.cfg.Region+".amazonaws.com")
+// baseHostsOf lists the host names under which virtual-host S3 requests
+// arrive, in the order they are tried.
+func baseHostsOf(cfg Config) []string {
+	hosts := append([]string{}, cfg.Hostnames...)
+	return append(hosts, "localhost", "s3.amazonaws.com", "s3."+cfg.Region+".amazonaws.com")
 }
 
 // allowsAnonymous lists the non-S3 operations AWS accepts unsigned.

@@ -29,6 +29,7 @@ import (
 	"reflect"
 	"sort"
 	"strconv"
+	"sync"
 
 	"github.com/nubo/nubo/internal/awsapi"
 	"github.com/nubo/nubo/internal/protocol"
@@ -99,7 +100,11 @@ func decodeError(err error) error {
 // JSON type, else the model's JSON version.
 func contentType(req *awsapi.Request) string {
 	if req != nil && req.HTTP != nil {
-		ct, _, err := mime.ParseMediaType(req.HTTP.Header.Get("Content-Type"))
+		ct := req.HTTP.Header.Get("Content-Type")
+		if ct == "application/x-amz-json-1.0" || ct == "application/x-amz-json-1.1" {
+			return ct // what the SDKs send: no need to parse it
+		}
+		ct, _, err := mime.ParseMediaType(ct)
 		if err == nil && (ct == "application/x-amz-json-1.0" || ct == "application/x-amz-json-1.1") {
 			return ct
 		}
@@ -113,12 +118,13 @@ func contentType(req *awsapi.Request) string {
 // EncodeResponse writes the success response with out, a pointer to the
 // operation's output type (nil for none).
 func (Codec) EncodeResponse(w http.ResponseWriter, req *awsapi.Request, out any) error {
-	var buf bytes.Buffer
+	buf := bufferPool.Get().(*bytes.Buffer)
+	defer putBuffer(buf)
 	var shape *awsapi.Shape
 	if req.Operation != nil {
 		shape = req.Operation.Output
 	}
-	if err := jsonvalue.Encode(&buf, shape, reflect.ValueOf(out), jsonvalue.Options{MemberNames: true}); err != nil {
+	if err := jsonvalue.Encode(buf, shape, reflect.ValueOf(out), jsonvalue.Options{MemberNames: true}); err != nil {
 		return fmt.Errorf("awsjson: encode %s output: %w", opName(req), err)
 	}
 	status := http.StatusOK
@@ -138,6 +144,18 @@ func (Codec) EncodeResponse(w http.ResponseWriter, req *awsapi.Request, out any)
 	w.WriteHeader(status)
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+// bufferPool recycles response buffers between requests.
+var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putBuffer returns b to the pool unless it grew too large to keep.
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() > 4<<20 {
+		return
+	}
+	b.Reset()
+	bufferPool.Put(b)
 }
 
 func opName(req *awsapi.Request) string {

@@ -75,7 +75,11 @@ func (a Algorithm) Size() int {
 // reports whether name is a checksum value header at all (x-amz-checksum-type,
 // -algorithm and -mode are not); ok reports whether Nubo supports the algorithm.
 func FromHeader(name string) (a Algorithm, known, ok bool) {
-	n := strings.ToLower(strings.TrimSpace(name))
+	n := strings.TrimSpace(name)
+	if len(n) < len(HeaderPrefix) || !strings.EqualFold(n[:len(HeaderPrefix)], HeaderPrefix) {
+		return "", false, false // most headers: no need to lower-case them
+	}
+	n = strings.ToLower(n)
 	suffix, found := strings.CutPrefix(n, HeaderPrefix)
 	if !found {
 		return "", false, false

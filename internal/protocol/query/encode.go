@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"reflect"
 	"strconv"
+	"sync"
 
 	"github.com/nubo/nubo/internal/awsapi"
 	"github.com/nubo/nubo/internal/protocol/xmlvalue"
@@ -17,10 +18,12 @@ import (
 // element is written only when the operation has a resultWrapper (then also for
 // an empty result).
 func (Codec) EncodeResponse(w http.ResponseWriter, req *awsapi.Request, out any) error {
-	body, err := MarshalResponse(req, out)
-	if err != nil {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	if err := marshalResponse(buf, req, out); err != nil {
 		return err
 	}
+	body := buf.Bytes()
 	h := w.Header()
 	for k, vs := range req.Response.Header {
 		h[k] = append(h[k], vs...)
@@ -28,7 +31,7 @@ func (Codec) EncodeResponse(w http.ResponseWriter, req *awsapi.Request, out any)
 	h.Set("Content-Type", "text/xml")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	if req.ID != "" {
-		h.Set("x-amzn-RequestId", req.ID)
+		h.Set("X-Amzn-Requestid", req.ID) // canonical spelling: Set need not rewrite it
 	}
 	status := http.StatusOK
 	if req.Response.Status != 0 {
@@ -43,27 +46,59 @@ func (Codec) EncodeResponse(w http.ResponseWriter, req *awsapi.Request, out any)
 
 // MarshalResponse returns the XML document EncodeResponse writes.
 func MarshalResponse(req *awsapi.Request, out any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := marshalResponse(&buf, req, out); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// bufferPool recycles response buffers between requests.
+var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer bounds the buffers kept for reuse.
+const maxPooledBuffer = 4 << 20
+
+func getBuffer() *bytes.Buffer { return bufferPool.Get().(*bytes.Buffer) }
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() > maxPooledBuffer {
+		return
+	}
+	b.Reset()
+	bufferPool.Put(b)
+}
+
+// marshalResponse writes the XML document of MarshalResponse to buf.
+func marshalResponse(buf *bytes.Buffer, req *awsapi.Request, out any) error {
 	op := req.Operation
 	if op == nil {
-		return nil, fmt.Errorf("query: response without an operation")
+		return fmt.Errorf("query: response without an operation")
 	}
-	var buf bytes.Buffer
-	buf.WriteString("<" + op.Name + "Response" + xmlNS(namespace(req)) + ">")
+	buf.WriteByte('<')
+	buf.WriteString(op.Name)
+	buf.WriteString("Response")
+	writeXMLNS(buf, namespace(req))
+	buf.WriteByte('>')
 	if op.ResultWrapper != "" {
-		buf.WriteString("<" + op.ResultWrapper + ">")
-		if op.Output != nil {
-			if err := xmlvalue.EncodeMembers(&buf, op.Output, reflect.ValueOf(out), xmlvalue.Options{}); err != nil {
-				return nil, fmt.Errorf("query: encode %s: %w", op.Name, err)
-			}
+		buf.WriteByte('<')
+		buf.WriteString(op.ResultWrapper)
+		buf.WriteByte('>')
+	}
+	if op.Output != nil {
+		if err := xmlvalue.EncodeMembers(buf, op.Output, reflect.ValueOf(out), xmlvalue.Options{}); err != nil {
+			return fmt.Errorf("query: encode %s: %w", op.Name, err)
 		}
-		buf.WriteString("</" + op.ResultWrapper + ">")
-	} else if op.Output != nil {
-		if err := xmlvalue.EncodeMembers(&buf, op.Output, reflect.ValueOf(out), xmlvalue.Options{}); err != nil {
-			return nil, fmt.Errorf("query: encode %s: %w", op.Name, err)
-		}
+	}
+	if op.ResultWrapper != "" {
+		buf.WriteString("</")
+		buf.WriteString(op.ResultWrapper)
+		buf.WriteByte('>')
 	}
 	buf.WriteString("<ResponseMetadata><RequestId>")
-	xmlvalue.EscapeText(&buf, req.ID)
-	buf.WriteString("</RequestId></ResponseMetadata></" + op.Name + "Response>\n")
-	return buf.Bytes(), nil
+	xmlvalue.EscapeText(buf, req.ID)
+	buf.WriteString("</RequestId></ResponseMetadata></")
+	buf.WriteString(op.Name)
+	buf.WriteString("Response>\n")
+	return nil
 }

@@ -39,7 +39,7 @@ func (Codec) EncodeError(w http.ResponseWriter, req *awsapi.Request, err *awsapi
 	h.Set("Content-Type", "text/xml")
 	h.Set("Content-Length", strconv.Itoa(b.Len()))
 	if id := requestID(req); id != "" {
-		h.Set("x-amzn-RequestId", id)
+		h.Set("X-Amzn-Requestid", id)
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(b.String()))

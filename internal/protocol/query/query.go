@@ -8,6 +8,7 @@
 package query
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"github.com/nubo/nubo/internal/awsapi"
 	"github.com/nubo/nubo/internal/protocol"
 	"github.com/nubo/nubo/internal/protocol/rest"
+	"github.com/nubo/nubo/internal/protocol/xmlvalue"
 )
 
 // Codec is the awsQuery codec. The zero value is ready to use.
@@ -40,7 +42,7 @@ func Params(r *http.Request, body io.Reader) (url.Values, error) {
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead && body != nil {
 		ct := r.Header.Get("Content-Type")
-		if ct != "" {
+		if ct != "" && !isFormType(ct) {
 			if mt, _, err := mime.ParseMediaType(ct); err == nil && mt != "application/x-www-form-urlencoded" {
 				return nil, malformed(fmt.Sprintf("Unsupported Content-Type %q for a query request.", mt))
 			}
@@ -65,6 +67,13 @@ func Params(r *http.Request, body io.Reader) (url.Values, error) {
 		return nil, malformed(fmt.Sprintf("The request has more than %d parameters.", MaxParams))
 	}
 	return params, nil
+}
+
+// isFormType reports whether ct is one of the form Content-Types the SDKs
+// send, which mime.ParseMediaType would accept as form data.
+func isFormType(ct string) bool {
+	const form = "application/x-www-form-urlencoded"
+	return strings.EqualFold(ct, form) || strings.EqualFold(ct, form+"; charset=utf-8")
 }
 
 func malformed(msg string) *awsapi.Error {
@@ -131,4 +140,14 @@ func xmlNS(ns string) string {
 	escape(&b, ns)
 	b.WriteString(`"`)
 	return b.String()
+}
+
+// writeXMLNS writes xmlNS(ns) to buf.
+func writeXMLNS(buf *bytes.Buffer, ns string) {
+	if ns == "" {
+		return
+	}
+	buf.WriteString(` xmlns="`)
+	xmlvalue.EscapeText(buf, ns)
+	buf.WriteByte('"')
 }

@@ -62,7 +62,7 @@ func DecodeBindings(op *awsapi.Operation, r *http.Request, in any) error {
 	query := r.URL.Query()
 	var labels map[string]string
 	if hasLocation(op.Input, LocationURI) {
-		tpl, err := ParseTemplate(op.RequestURI)
+		tpl, err := cachedTemplate(op.RequestURI)
 		if err != nil {
 			return err
 		}
@@ -71,9 +71,10 @@ func DecodeBindings(op *awsapi.Operation, r *http.Request, in any) error {
 			return &BindingError{Member: op.Name, Location: LocationURI, Err: fmt.Errorf("path %q does not match %s", r.URL.EscapedPath(), op.RequestURI)}
 		}
 	}
-	used := make(map[string]bool)
+	var used map[string]bool // query keys bound to members, when a query map needs them
 	var queryMap *awsapi.Member
-	for _, m := range op.Input.Members {
+	hkeys := memberHeaderKeys(op.Input)
+	for i, m := range op.Input.Members {
 		f, ok := awsapi.Field(v, m)
 		if !ok {
 			continue
@@ -89,10 +90,13 @@ func DecodeBindings(op *awsapi.Operation, r *http.Request, in any) error {
 				queryMap = m
 				continue
 			}
+			if used == nil {
+				used = make(map[string]bool)
+			}
 			used[m.WireName()] = true
 			err = decodeQueryMember(m, f, query[m.WireName()])
 		case LocationHeader:
-			err = decodeHeaderMember(m, f, r.Header.Values(m.WireName()))
+			err = decodeHeaderMember(m, f, r.Header[hkeys[i]])
 		case LocationHeaders:
 			err = decodePrefixHeaders(m, f, r.Header)
 		}
@@ -282,14 +286,18 @@ func EncodeBindings(sh *awsapi.Shape, out any, h http.Header) (status int, err e
 	if !ok || sh == nil {
 		return 0, nil
 	}
-	for _, m := range sh.Members {
+	hkeys := memberHeaderKeys(sh)
+	for i, m := range sh.Members {
+		if m.Location == "" {
+			continue
+		}
 		f, ok := awsapi.Field(v, m)
 		if !ok {
 			continue
 		}
 		switch m.Location {
 		case LocationHeader:
-			if err := encodeHeaderMember(m, f, h); err != nil {
+			if err := encodeHeaderMember(m, hkeys[i], f, h); err != nil {
 				return 0, fmt.Errorf("rest: header %s: %w", m.Name, err)
 			}
 		case LocationHeaders:
@@ -319,8 +327,9 @@ func structValue(out any) (reflect.Value, bool) {
 	return v, v.Kind() == reflect.Struct
 }
 
-func encodeHeaderMember(m *awsapi.Member, f reflect.Value, h http.Header) error {
-	name := m.WireName()
+// encodeHeaderMember sets header key (the canonical form of m's wire name)
+// from f.
+func encodeHeaderMember(m *awsapi.Member, key string, f reflect.Value, h http.Header) error {
 	if m.Shape.Type == awsapi.TypeList {
 		if f.Kind() != reflect.Slice || f.IsNil() {
 			return nil
@@ -341,7 +350,7 @@ func encodeHeaderMember(m *awsapi.Member, f reflect.Value, h http.Header) error 
 		if strings.ContainsAny(joined, "\r\n") {
 			return fmt.Errorf("value contains a line break")
 		}
-		h.Set(name, joined)
+		h[key] = []string{joined}
 		return nil
 	}
 	s, ok := FormatText(f, m.Shape, TimestampFormat(m, TimestampRFC822), true)
@@ -354,7 +363,7 @@ func encodeHeaderMember(m *awsapi.Member, f reflect.Value, h http.Header) error 
 	if strings.ContainsAny(s, "\r\n") {
 		return fmt.Errorf("value contains a line break")
 	}
-	h.Set(name, s)
+	h[key] = []string{s}
 	return nil
 }
 

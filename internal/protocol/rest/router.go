@@ -3,6 +3,7 @@ package rest
 import (
 	"fmt"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"sort"
 	"strings"
@@ -30,8 +31,8 @@ type Router struct {
 type route struct {
 	op  *awsapi.Operation
 	tpl *Template
-	// reqQuery and reqHeader are the query keys and headers of required
-	// input members, beyond the template's literal query keys.
+	// reqQuery and reqHeader are the query keys and (canonical) header names
+	// of required input members, beyond the template's literal query keys.
 	reqQuery, reqHeader []string
 	demoted             bool
 }
@@ -99,7 +100,7 @@ func requiredBindings(op *awsapi.Operation, tpl *Template) (query, header []stri
 				query = append(query, m.WireName())
 			}
 		case LocationHeader:
-			header = append(header, m.WireName())
+			header = append(header, textproto.CanonicalMIMEHeaderKey(m.WireName()))
 		}
 	}
 	return query, header
@@ -140,13 +141,13 @@ func (a route) before(b route) bool {
 // path style first) and the query parameters, for a request without headers.
 // See MatchRequest.
 func (r *Router) Match(method, path string, query url.Values) (op *awsapi.Operation, ok bool) {
-	op, _, ok = r.MatchLabels(method, path, query, nil)
+	op, _, ok = r.find(method, path, query, nil, false)
 	return op, ok
 }
 
 // MatchRequest returns the operation addressed by req (see Match).
 func (r *Router) MatchRequest(req *http.Request) (op *awsapi.Operation, ok bool) {
-	op, _, ok = r.MatchLabels(req.Method, req.URL.EscapedPath(), req.URL.Query(), req.Header)
+	op, _, ok = r.find(req.Method, req.URL.EscapedPath(), req.URL.Query(), req.Header, false)
 	return op, ok
 }
 
@@ -159,18 +160,27 @@ func (r *Router) MatchRequest(req *http.Request) (op *awsapi.Operation, ok bool)
 // the most specific one matching on path and literal query keys is returned,
 // so that the operation can answer a validation error.
 func (r *Router) MatchLabels(method, path string, query url.Values, header http.Header) (*awsapi.Operation, map[string]string, bool) {
-	routes := r.byMethod[strings.ToUpper(method)]
+	return r.find(method, path, query, header, true)
+}
+
+// find is MatchLabels, collecting the label values only when wantLabels is set.
+func (r *Router) find(method, path string, query url.Values, header http.Header, wantLabels bool) (*awsapi.Operation, map[string]string, bool) {
+	routes := r.byMethod[method]
+	if routes == nil {
+		routes = r.byMethod[strings.ToUpper(method)]
+	}
 	paths := []string{path}
 	if len(path) > 1 && strings.HasSuffix(path, "/") {
 		paths = append(paths, strings.TrimSuffix(path, "/"))
 	}
 	if id := query.Get("x-id"); id != "" {
 		for _, p := range paths {
-			for _, rt := range routes {
+			for i := range routes {
+				rt := &routes[i]
 				if rt.op.Name != id {
 					continue
 				}
-				if labels, ok := rt.match(p, query, nil, false); ok {
+				if labels, ok := rt.match(p, query, nil, false, wantLabels); ok {
 					return rt.op, labels, true
 				}
 			}
@@ -178,8 +188,9 @@ func (r *Router) MatchLabels(method, path string, query url.Values, header http.
 	}
 	for _, strict := range []bool{true, false} {
 		for _, p := range paths {
-			for _, rt := range routes {
-				if labels, ok := rt.match(p, query, header, strict); ok {
+			for i := range routes {
+				rt := &routes[i]
+				if labels, ok := rt.match(p, query, header, strict, wantLabels); ok {
 					return rt.op, labels, true
 				}
 			}
@@ -188,7 +199,7 @@ func (r *Router) MatchLabels(method, path string, query url.Values, header http.
 	return nil, nil, false
 }
 
-func (rt route) match(path string, query url.Values, header http.Header, strict bool) (map[string]string, bool) {
+func (rt *route) match(path string, query url.Values, header http.Header, strict, wantLabels bool) (map[string]string, bool) {
 	if !rt.tpl.queryOK(query) {
 		return nil, false
 	}
@@ -198,13 +209,13 @@ func (rt route) match(path string, query url.Values, header http.Header, strict 
 				return nil, false
 			}
 		}
-		for _, h := range rt.reqHeader {
-			if header.Get(h) == "" {
+		for _, h := range rt.reqHeader { // canonical keys: header.Get(h) without the re-canonicalising
+			if vs := header[h]; len(vs) == 0 || vs[0] == "" {
 				return nil, false
 			}
 		}
 	}
-	return rt.tpl.matchPath(path)
+	return rt.tpl.matchPathLabels(path, wantLabels)
 }
 
 // queryOK reports whether query carries every literal query key of t.

@@ -124,6 +124,12 @@ func (t *Template) Match(escapedPath string, query url.Values) (labels map[strin
 }
 
 func (t *Template) matchPath(p string) (map[string]string, bool) {
+	return t.matchPathLabels(p, true)
+}
+
+// matchPathLabels matches the escaped path p against the template's segments,
+// collecting the decoded label values when wantLabels is set.
+func (t *Template) matchPathLabels(p string, wantLabels bool) (map[string]string, bool) {
 	if !strings.HasPrefix(p, "/") {
 		return nil, false
 	}
@@ -135,33 +141,32 @@ func (t *Template) matchPath(p string) (map[string]string, bool) {
 		// "/2015-03-31/functions/" accepts the path with or without the slash.
 		p = strings.TrimSuffix(p, "/")
 	}
-	var parts []string
-	if p != "" {
-		parts = strings.Split(p, "/")
-	}
+	// rest holds the path parts not yet matched; more says whether there is one.
+	rest, more := p, p != ""
 	var labels map[string]string
-	for i, seg := range t.segments {
-		if i >= len(parts) {
+	for _, seg := range t.segments {
+		if !more {
 			return nil, false
 		}
-		raw := parts[i]
+		var raw string
 		if seg.greedy {
-			raw = strings.Join(parts[i:], "/")
-			parts = parts[:i+1]
+			raw, rest, more = rest, "", false
+		} else {
+			raw, rest, more = strings.Cut(rest, "/")
 		}
 		v, ok := seg.match(raw)
 		if !ok {
 			return nil, false
 		}
-		if seg.label != "" {
+		if seg.label != "" && wantLabels {
 			if labels == nil {
 				labels = make(map[string]string, 2)
 			}
 			labels[seg.label] = v
 		}
 	}
-	if len(parts) != len(t.segments) {
-		return nil, false
+	if more {
+		return nil, false // parts left over
 	}
 	return labels, true
 }

@@ -144,7 +144,7 @@ func (Codec) EncodeResponse(w http.ResponseWriter, req *awsapi.Request, out any)
 	op := req.Operation
 	h := w.Header()
 	if req.ID != "" {
-		h.Set("x-amzn-RequestId", req.ID)
+		h.Set("X-Amzn-Requestid", req.ID) // canonical spelling: Set need not rewrite it
 	}
 	rest.MergeHeader(w, req)
 	memberStatus, err := rest.EncodeBindings(op.Output, out, h)
@@ -207,9 +207,9 @@ func (Codec) EncodeError(w http.ResponseWriter, req *awsapi.Request, err *awsapi
 		h[k] = append([]string(nil), vs...)
 	}
 	if req != nil && req.ID != "" {
-		h.Set("x-amzn-RequestId", req.ID)
+		h.Set("X-Amzn-Requestid", req.ID) // canonical spelling: Set need not rewrite it
 	}
-	h.Set("x-amzn-ErrorType", err.Code)
+	h.Set("X-Amzn-Errortype", err.Code)
 	body := MarshalError(req, err, status)
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(body)))

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"reflect"
 	"strconv"
+	"sync"
 
 	"github.com/nubo/nubo/internal/awsapi"
 	"github.com/nubo/nubo/internal/protocol"
@@ -142,7 +143,9 @@ func (Codec) EncodeResponse(w http.ResponseWriter, req *awsapi.Request, out any)
 	if kind, pm := rest.Payload(op.Output); kind == rest.PayloadStream || kind == rest.PayloadRaw {
 		return rest.WriteRawPayload(w, status, pm, out)
 	}
-	body, err := marshalBody(req, out)
+	buf := getBuffer()
+	defer putBuffer(buf)
+	body, err := marshalBody(buf, req, out)
 	if err != nil {
 		return err
 	}
@@ -164,8 +167,8 @@ func setRequestHeaders(h http.Header, req *awsapi.Request) {
 	if req == nil || req.ID == "" {
 		return
 	}
-	h.Set("x-amz-request-id", req.ID)
-	h.Set("x-amz-id-2", hostID(req.ID))
+	h.Set("X-Amz-Request-Id", req.ID) // canonical spelling: Set need not rewrite it
+	h.Set("X-Amz-Id-2", hostID(req.ID))
 }
 
 // hostID derives the x-amz-id-2 / <HostId> value from the request id.
@@ -173,12 +176,28 @@ func hostID(id string) string {
 	return base64.StdEncoding.EncodeToString([]byte("nubo/" + id))
 }
 
-// marshalBody returns the XML body EncodeResponse writes for a response
-// without a raw payload, or nil when there is none.
-func marshalBody(req *awsapi.Request, out any) ([]byte, error) {
+// bufferPool recycles response buffers: a large listing grows its buffer to
+// hundreds of KiB, which would otherwise be allocated and zeroed per request.
+var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer bounds the buffers kept for reuse.
+const maxPooledBuffer = 4 << 20
+
+func getBuffer() *bytes.Buffer { return bufferPool.Get().(*bytes.Buffer) }
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() > maxPooledBuffer {
+		return
+	}
+	b.Reset()
+	bufferPool.Put(b)
+}
+
+// marshalBody writes into buf (empty) the XML body EncodeResponse writes for a
+// response without a raw payload and returns it, or nil when there is none.
+func marshalBody(buf *bytes.Buffer, req *awsapi.Request, out any) ([]byte, error) {
 	op := req.Operation
 	v := reflect.ValueOf(out)
-	var buf bytes.Buffer
 	kind, pm := rest.Payload(op.Output)
 	if kind == rest.PayloadStructure {
 		sv, ok := structOf(v)
@@ -197,7 +216,7 @@ func marshalBody(req *awsapi.Request, out any) ([]byte, error) {
 			name = pm.Name
 		}
 		buf.WriteString(xmlHeader)
-		if err := xmlvalue.EncodeElement(&buf, name, namespace(req, pm.XMLNamespace, pm.Shape), pm.Shape, f, xmlvalue.Options{}); err != nil {
+		if err := xmlvalue.EncodeElement(buf, name, namespace(req, pm.XMLNamespace, pm.Shape), pm.Shape, f, xmlvalue.Options{}); err != nil {
 			return nil, fmt.Errorf("restxml: encode %s: %w", op.Name, err)
 		}
 		return buf.Bytes(), nil
@@ -206,7 +225,7 @@ func marshalBody(req *awsapi.Request, out any) ([]byte, error) {
 		return nil, nil
 	}
 	buf.WriteString(xmlHeader)
-	if err := encodeRoot(&buf, req, v); err != nil {
+	if err := encodeRoot(buf, req, v); err != nil {
 		return nil, fmt.Errorf("restxml: encode %s: %w", op.Name, err)
 	}
 	return buf.Bytes(), nil

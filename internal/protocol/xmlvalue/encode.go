@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/nubo/nubo/internal/awsapi"
 	"github.com/nubo/nubo/internal/protocol/jsonvalue"
@@ -173,14 +174,59 @@ func (e *encoder) node(name string, ns *awsapi.XMLNamespace, s *awsapi.Shape, m 
 	if s.Document {
 		return errorf("document members cannot be written as XML")
 	}
-	text, err := jsonvalue.FormatScalar(v, s, m, e.opts.timestampFormat())
-	if err != nil {
-		return fromScalar(err)
-	}
 	e.open(name, nil)
-	EscapeText(e.buf, text)
+	if !e.appendScalar(v, s, m) {
+		text, err := jsonvalue.FormatScalar(v, s, m, e.opts.timestampFormat())
+		if err != nil {
+			return fromScalar(err)
+		}
+		EscapeText(e.buf, text)
+	}
 	e.close(name)
 	return nil
+}
+
+// isoLayout is jsonvalue.FormatTimestamp's ISO 8601 layout.
+const isoLayout = "2006-01-02T15:04:05.000Z"
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// appendScalar writes the common scalars (strings, integers, booleans, ISO 8601
+// timestamps) straight into the buffer, exactly as jsonvalue.FormatScalar
+// would format them, and reports whether it did; other values are left to
+// FormatScalar.
+func (e *encoder) appendScalar(v reflect.Value, s *awsapi.Shape, m *awsapi.Member) bool {
+	switch s.Type {
+	case awsapi.TypeString:
+		if v.Kind() == reflect.String {
+			EscapeText(e.buf, v.String())
+			return true
+		}
+	case awsapi.TypeInteger, awsapi.TypeLong, awsapi.TypeShort, awsapi.TypeByte:
+		switch v.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			e.buf.Write(strconv.AppendInt(e.buf.AvailableBuffer(), v.Int(), 10))
+			return true
+		}
+	case awsapi.TypeBoolean:
+		if v.Kind() == reflect.Bool {
+			e.buf.Write(strconv.AppendBool(e.buf.AvailableBuffer(), v.Bool()))
+			return true
+		}
+	case awsapi.TypeTimestamp:
+		if v.Type() != timeType || jsonvalue.TimestampFormatOf(m, s, e.opts.timestampFormat()) != jsonvalue.FormatISO8601 {
+			return false
+		}
+		var t time.Time
+		if v.CanAddr() {
+			t = *v.Addr().Interface().(*time.Time)
+		} else {
+			t = v.Interface().(time.Time)
+		}
+		e.buf.Write(t.UTC().AppendFormat(e.buf.AvailableBuffer(), isoLayout))
+		return true
+	}
+	return false
 }
 
 func (e *encoder) structure(name string, ns *awsapi.XMLNamespace, s *awsapi.Shape, v reflect.Value, depth int) error {
