@@ -43,10 +43,10 @@ package xmlvalue
 
 import (
 	"bytes"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nubo/nubo/internal/awsapi"
 	"github.com/nubo/nubo/internal/protocol/jsonvalue"
@@ -181,9 +181,65 @@ func localName(name string) string {
 	return name
 }
 
-// EscapeText writes s to buf escaped for XML character data or a quoted
-// attribute value. Characters XML cannot carry become U+FFFD.
+// EscapeText writes s to buf as XML character data, escaped the way AWS
+// services write it: &, <, > and quotes as references, carriage return as
+// &#xD; (an XML parser would otherwise normalise it to a newline), tab and
+// newline as themselves, and characters XML 1.0 cannot carry — and invalid
+// UTF-8 — as U+FFFD, as encoding/xml does. Old XML parsers in clients (the
+// JavaScript SDK v3 before late 2023, for one) do not decode &#x9; or &#xA;,
+// so writing those as references would corrupt message bodies and keys.
 func EscapeText(buf *bytes.Buffer, s string) {
-	// xml.EscapeText only fails when the writer does; bytes.Buffer never does.
-	_ = xml.EscapeText(buf, []byte(s))
+	last := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			esc := asciiEscape(c)
+			if esc != "" {
+				buf.WriteString(s[last:i])
+				buf.WriteString(esc)
+				last = i + 1
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || !isXMLChar(r) {
+			buf.WriteString(s[last:i])
+			buf.WriteString("\uFFFD")
+			last = i + size
+		}
+		i += size
+	}
+	buf.WriteString(s[last:])
+}
+
+// asciiEscape returns the replacement EscapeText writes for the ASCII byte c,
+// or "" when c is written as itself.
+func asciiEscape(c byte) string {
+	switch c {
+	case '"':
+		return "&#34;"
+	case '\'':
+		return "&#39;"
+	case '&':
+		return "&amp;"
+	case '<':
+		return "&lt;"
+	case '>':
+		return "&gt;"
+	case '\r':
+		return "&#xD;"
+	case '\t', '\n':
+		return ""
+	}
+	if c < 0x20 { // control characters XML 1.0 cannot carry
+		return "\uFFFD"
+	}
+	return ""
+}
+
+// isXMLChar reports whether r may appear in an XML 1.0 document.
+func isXMLChar(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D ||
+		r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
 }
