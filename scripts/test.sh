@@ -16,6 +16,12 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+js_stamp=test/js/node_modules/.package-lock.json
+if [ ! -f "$js_stamp" ] || [ test/js/package-lock.json -nt "$js_stamp" ] || [ test/js/package.json -nt "$js_stamp" ]; then
+  echo "== npm ci (test/js: AWS SDK for JavaScript v3, three generations)"
+  (cd test/js && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
