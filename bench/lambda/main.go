@@ -27,6 +27,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -50,6 +51,7 @@ func main() {
 	sandbox.MaybeRunInit()
 	dur := flag.Duration("d", 5*time.Second, "duration of each warm run")
 	cold := flag.Int("cold", 10, "cold starts to measure")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the warm-invoke runs to this file")
 	flag.Parse()
 	ctx := context.Background()
 
@@ -74,7 +76,15 @@ func main() {
 	mode, reason := sandbox.Supported()
 	fmt.Printf("cores=%d GOMAXPROCS=%d sandbox=%s (%s) python=%s boto3=%s\n\n", runtime.NumCPU(), runtime.GOMAXPROCS(0),
 		mode, reason, py.Version, py.Boto3Version)
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		check(err)
+		check(pprof.StartCPUProfile(f))
+	}
 	b.warm(python, *dur)
+	if *cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
 	b.coldStart(python, *cold)
 	b.logThroughput(python)
 }
