@@ -41,7 +41,9 @@ func leftovers() error {
 	for _, p := range h.parents {
 		entries, _ := os.ReadDir(p)
 		for _, e := range entries {
-			if e.IsDir() {
+			// Other packages' tests share the parent cgroup and run at the
+			// same time; only this process's instances (see newID) count.
+			if e.IsDir() && strings.Contains(e.Name(), idMarker) {
 				return fmt.Errorf("cgroup %s/%s was not removed", p, e.Name())
 			}
 		}
@@ -95,8 +97,12 @@ func codeDir(t testing.TB, files map[string]string) string {
 func newID(prefix string) string {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
-	return prefix + "-" + hex.EncodeToString(b)
+	return prefix + idMarker + hex.EncodeToString(b)
 }
+
+// idMarker tags the instance ids of this test process, so that the leftover
+// check ignores instances of tests running in other processes.
+var idMarker = fmt.Sprintf("-t%d-", os.Getpid())
 
 // config returns a config running python3 with args.
 func (e env) config(id string, args ...string) Config {
