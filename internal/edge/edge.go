@@ -56,8 +56,12 @@ type Config struct {
 	// Admin serves /_nubo/ (may be nil).
 	Admin http.Handler
 	// S3 serves CORS preflights and POST form uploads (may be nil).
-	S3  S3Raw
-	Log *slog.Logger
+	S3 S3Raw
+	// OnRequest, when set, is called once after every AWS request (not admin
+	// requests) has been answered, on the request's goroutine; it should
+	// return quickly. When nil, requests build nothing for it.
+	OnRequest func(RequestLog)
+	Log       *slog.Logger
 }
 
 // Server is the edge HTTP handler.
@@ -131,6 +135,12 @@ type call struct {
 	codec protocol.Codec
 	auth  *auth.Result
 	start time.Time
+	// For Config.OnRequest: the status and code of a failure, the signature
+	// method and the virtual-host S3 bucket.
+	status  int
+	errCode string
+	method  auth.Method
+	bucket  string
 }
 
 // ServeHTTP implements http.Handler.
@@ -143,7 +153,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.cfg.Admin.ServeHTTP(w, r)
 		return
 	}
-	c := &call{start: time.Now(), req: &awsapi.Request{
+	if s.cfg.OnRequest != nil {
+		s.serveLogged(w, r)
+		return
+	}
+	s.serveCall(w, r, time.Now())
+}
+
+// serveCall serves one AWS request and returns its final state.
+// It returns c even when the operation panicked (c is named for the recover).
+func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, start time.Time) (c *call) {
+	c = &call{start: start, req: &awsapi.Request{
 		ID: requestID(), Region: s.cfg.Region, Account: s.cfg.Account,
 		SourceIP: sourceIP(r), Secure: r.TLS != nil, UserAgent: r.UserAgent(),
 		Endpoint: endpointOf(r), Time: s.cfg.Now(), HTTP: r,
@@ -157,14 +177,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	if err := s.serve(w, r, c); err != nil {
 		s.fail(w, c, err)
-		return
+		return c
 	}
+	c.status = http.StatusOK
 	s.logRequest(c, http.StatusOK, nil)
+	return c
 }
 
 // serve runs the pipeline; an error it returns has not been written yet.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) error {
 	scope := auth.Identify(r)
+	c.method = scope.Method
 	form, err := s.readForm(r, scope)
 	if err != nil {
 		c.route = route{protocol: awsapi.ProtocolQuery}
@@ -184,6 +207,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) error {
 	bucket := ""
 	if isS3 {
 		bucket = s.virtualBucket(r.Host)
+		c.bucket = bucket
 		if done, err := s.serveS3Raw(w, r, c, scope, bucket); done {
 			return err
 		}
@@ -326,6 +350,7 @@ func (s *Server) fail(w http.ResponseWriter, c *call, err error) {
 	if codec == nil {
 		codec = s.codecs[awsapi.ProtocolRestXML]
 	}
+	c.status, c.errCode = ae.Status, ae.Code
 	codec.EncodeError(w, c.req, ae)
 	s.logRequest(c, ae.Status, ae)
 }

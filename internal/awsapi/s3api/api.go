@@ -39,6 +39,7 @@ type Handler interface {
 	GetBucketEncryption(ctx context.Context, in *GetBucketEncryptionInput) (*GetBucketEncryptionOutput, error)
 	GetBucketLifecycleConfiguration(ctx context.Context, in *GetBucketLifecycleConfigurationInput) (*GetBucketLifecycleConfigurationOutput, error)
 	GetBucketLocation(ctx context.Context, in *GetBucketLocationInput) (*GetBucketLocationOutput, error)
+	GetBucketLogging(ctx context.Context, in *GetBucketLoggingInput) (*GetBucketLoggingOutput, error)
 	GetBucketNotificationConfiguration(ctx context.Context, in *GetBucketNotificationConfigurationInput) (*GetBucketNotificationConfigurationOutput, error)
 	GetBucketOwnershipControls(ctx context.Context, in *GetBucketOwnershipControlsInput) (*GetBucketOwnershipControlsOutput, error)
 	GetBucketPolicy(ctx context.Context, in *GetBucketPolicyInput) (*GetBucketPolicyOutput, error)
@@ -59,6 +60,7 @@ type Handler interface {
 	PutBucketCors(ctx context.Context, in *PutBucketCorsInput) (*PutBucketCorsOutput, error)
 	PutBucketEncryption(ctx context.Context, in *PutBucketEncryptionInput) (*PutBucketEncryptionOutput, error)
 	PutBucketLifecycleConfiguration(ctx context.Context, in *PutBucketLifecycleConfigurationInput) (*PutBucketLifecycleConfigurationOutput, error)
+	PutBucketLogging(ctx context.Context, in *PutBucketLoggingInput) (*PutBucketLoggingOutput, error)
 	PutBucketNotificationConfiguration(ctx context.Context, in *PutBucketNotificationConfigurationInput) (*PutBucketNotificationConfigurationOutput, error)
 	PutBucketOwnershipControls(ctx context.Context, in *PutBucketOwnershipControlsInput) (*PutBucketOwnershipControlsOutput, error)
 	PutBucketPolicy(ctx context.Context, in *PutBucketPolicyInput) (*PutBucketPolicyOutput, error)
@@ -93,6 +95,7 @@ var loadAPI = sync.OnceValue(func() *awsapi.Service {
 		"GetBucketEncryption":                {Input: reflect.TypeOf(GetBucketEncryptionInput{}), Output: reflect.TypeOf(GetBucketEncryptionOutput{})},
 		"GetBucketLifecycleConfiguration":    {Input: reflect.TypeOf(GetBucketLifecycleConfigurationInput{}), Output: reflect.TypeOf(GetBucketLifecycleConfigurationOutput{})},
 		"GetBucketLocation":                  {Input: reflect.TypeOf(GetBucketLocationInput{}), Output: reflect.TypeOf(GetBucketLocationOutput{})},
+		"GetBucketLogging":                   {Input: reflect.TypeOf(GetBucketLoggingInput{}), Output: reflect.TypeOf(GetBucketLoggingOutput{})},
 		"GetBucketNotificationConfiguration": {Input: reflect.TypeOf(GetBucketNotificationConfigurationInput{}), Output: reflect.TypeOf(GetBucketNotificationConfigurationOutput{})},
 		"GetBucketOwnershipControls":         {Input: reflect.TypeOf(GetBucketOwnershipControlsInput{}), Output: reflect.TypeOf(GetBucketOwnershipControlsOutput{})},
 		"GetBucketPolicy":                    {Input: reflect.TypeOf(GetBucketPolicyInput{}), Output: reflect.TypeOf(GetBucketPolicyOutput{})},
@@ -113,6 +116,7 @@ var loadAPI = sync.OnceValue(func() *awsapi.Service {
 		"PutBucketCors":                      {Input: reflect.TypeOf(PutBucketCorsInput{}), Output: reflect.TypeOf(PutBucketCorsOutput{})},
 		"PutBucketEncryption":                {Input: reflect.TypeOf(PutBucketEncryptionInput{}), Output: reflect.TypeOf(PutBucketEncryptionOutput{})},
 		"PutBucketLifecycleConfiguration":    {Input: reflect.TypeOf(PutBucketLifecycleConfigurationInput{}), Output: reflect.TypeOf(PutBucketLifecycleConfigurationOutput{})},
+		"PutBucketLogging":                   {Input: reflect.TypeOf(PutBucketLoggingInput{}), Output: reflect.TypeOf(PutBucketLoggingOutput{})},
 		"PutBucketNotificationConfiguration": {Input: reflect.TypeOf(PutBucketNotificationConfigurationInput{}), Output: reflect.TypeOf(PutBucketNotificationConfigurationOutput{})},
 		"PutBucketOwnershipControls":         {Input: reflect.TypeOf(PutBucketOwnershipControlsInput{}), Output: reflect.TypeOf(PutBucketOwnershipControlsOutput{})},
 		"PutBucketPolicy":                    {Input: reflect.TypeOf(PutBucketPolicyInput{}), Output: reflect.TypeOf(PutBucketPolicyOutput{})},
@@ -196,6 +200,9 @@ func Bind(h Handler) map[string]awsapi.Handler {
 		"GetBucketLocation": bind("GetBucketLocation", func(ctx context.Context, in *GetBucketLocationInput) (*GetBucketLocationOutput, error) {
 			return h.GetBucketLocation(ctx, in)
 		}),
+		"GetBucketLogging": bind("GetBucketLogging", func(ctx context.Context, in *GetBucketLoggingInput) (*GetBucketLoggingOutput, error) {
+			return h.GetBucketLogging(ctx, in)
+		}),
 		"GetBucketNotificationConfiguration": bind("GetBucketNotificationConfiguration", func(ctx context.Context, in *GetBucketNotificationConfigurationInput) (*GetBucketNotificationConfigurationOutput, error) {
 			return h.GetBucketNotificationConfiguration(ctx, in)
 		}),
@@ -251,6 +258,9 @@ func Bind(h Handler) map[string]awsapi.Handler {
 		}),
 		"PutBucketLifecycleConfiguration": bind("PutBucketLifecycleConfiguration", func(ctx context.Context, in *PutBucketLifecycleConfigurationInput) (*PutBucketLifecycleConfigurationOutput, error) {
 			return h.PutBucketLifecycleConfiguration(ctx, in)
+		}),
+		"PutBucketLogging": bind("PutBucketLogging", func(ctx context.Context, in *PutBucketLoggingInput) (*PutBucketLoggingOutput, error) {
+			return h.PutBucketLogging(ctx, in)
 		}),
 		"PutBucketNotificationConfiguration": bind("PutBucketNotificationConfiguration", func(ctx context.Context, in *PutBucketNotificationConfigurationInput) (*PutBucketNotificationConfigurationOutput, error) {
 			return h.PutBucketNotificationConfiguration(ctx, in)
@@ -672,6 +682,17 @@ type GetBucketLocationInput struct {
 // GetBucketLocationOutput is the output of the GetBucketLocation operation (shape GetBucketLocationOutput).
 type GetBucketLocationOutput struct {
 	LocationConstraint *string `aws:"LocationConstraint"`
+}
+
+// GetBucketLoggingInput is the input of the GetBucketLogging operation (shape GetBucketLoggingRequest).
+type GetBucketLoggingInput struct {
+	Bucket              *string `aws:"Bucket"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// GetBucketLoggingOutput is the output of the GetBucketLogging operation (shape GetBucketLoggingOutput).
+type GetBucketLoggingOutput struct {
+	LoggingEnabled *LoggingEnabled `aws:"LoggingEnabled"`
 }
 
 // GetBucketNotificationConfigurationInput is the input of the GetBucketNotificationConfiguration operation (shape GetBucketNotificationConfigurationRequest).
@@ -1151,6 +1172,18 @@ type PutBucketLifecycleConfigurationOutput struct {
 	TransitionDefaultMinimumObjectSize *string `aws:"TransitionDefaultMinimumObjectSize"`
 }
 
+// PutBucketLoggingInput is the input of the PutBucketLogging operation (shape PutBucketLoggingRequest).
+type PutBucketLoggingInput struct {
+	Bucket              *string              `aws:"Bucket"`
+	BucketLoggingStatus *BucketLoggingStatus `aws:"BucketLoggingStatus"`
+	ContentMD5          *string              `aws:"ContentMD5"`
+	ChecksumAlgorithm   *string              `aws:"ChecksumAlgorithm"`
+	ExpectedBucketOwner *string              `aws:"ExpectedBucketOwner"`
+}
+
+// PutBucketLoggingOutput is the output of the PutBucketLogging operation, which the model leaves empty.
+type PutBucketLoggingOutput struct{}
+
 // PutBucketNotificationConfigurationInput is the input of the PutBucketNotificationConfiguration operation (shape PutBucketNotificationConfigurationRequest).
 type PutBucketNotificationConfigurationInput struct {
 	Bucket                    *string                    `aws:"Bucket"`
@@ -1429,6 +1462,11 @@ type BucketLifecycleConfiguration struct {
 	Rules []LifecycleRule `aws:"Rules"`
 }
 
+// BucketLoggingStatus is the BucketLoggingStatus shape.
+type BucketLoggingStatus struct {
+	LoggingEnabled *LoggingEnabled `aws:"LoggingEnabled"`
+}
+
 // CORSConfiguration is the CORSConfiguration shape.
 type CORSConfiguration struct {
 	CORSRules []CORSRule `aws:"CORSRules"`
@@ -1638,6 +1676,14 @@ type LocationInfo struct {
 	Name *string `aws:"Name"`
 }
 
+// LoggingEnabled is the LoggingEnabled shape.
+type LoggingEnabled struct {
+	TargetBucket          *string                `aws:"TargetBucket"`
+	TargetGrants          []TargetGrant          `aws:"TargetGrants"`
+	TargetPrefix          *string                `aws:"TargetPrefix"`
+	TargetObjectKeyFormat *TargetObjectKeyFormat `aws:"TargetObjectKeyFormat"`
+}
+
 // MultipartUpload is the MultipartUpload shape.
 type MultipartUpload struct {
 	UploadId          *string    `aws:"UploadId"`
@@ -1759,6 +1805,11 @@ type Part struct {
 	ChecksumXXHASH128 *string    `aws:"ChecksumXXHASH128"`
 }
 
+// PartitionedPrefix is the PartitionedPrefix shape.
+type PartitionedPrefix struct {
+	PartitionDateSource *string `aws:"PartitionDateSource"`
+}
+
 // QueueConfiguration is the QueueConfiguration shape.
 type QueueConfiguration struct {
 	Id       *string                          `aws:"Id"`
@@ -1796,6 +1847,9 @@ type ServerSideEncryptionRule struct {
 	BlockedEncryptionTypes             *BlockedEncryptionTypes        `aws:"BlockedEncryptionTypes"`
 }
 
+// SimplePrefix is the SimplePrefix shape.
+type SimplePrefix struct{}
+
 // Tag is the Tag shape.
 type Tag struct {
 	Key   *string `aws:"Key"`
@@ -1805,6 +1859,18 @@ type Tag struct {
 // Tagging is the Tagging shape.
 type Tagging struct {
 	TagSet []Tag `aws:"TagSet"`
+}
+
+// TargetGrant is the TargetGrant shape.
+type TargetGrant struct {
+	Grantee    *Grantee `aws:"Grantee"`
+	Permission *string  `aws:"Permission"`
+}
+
+// TargetObjectKeyFormat is the TargetObjectKeyFormat shape.
+type TargetObjectKeyFormat struct {
+	SimplePrefix      *SimplePrefix      `aws:"SimplePrefix"`
+	PartitionedPrefix *PartitionedPrefix `aws:"PartitionedPrefix"`
 }
 
 // TooManyParts is the TooManyParts error shape.

@@ -78,6 +78,21 @@ func BenchmarkPut4K(b *testing.B) {
 	})
 }
 
+// BenchmarkPut1M measures durable 1 MiB PUTs of distinct bodies (so
+// deduplication saves nothing) through the edge, one client.
+func BenchmarkPut1M(b *testing.B) {
+	f := benchFixture(b)
+	f.mkBucket(b, "bench")
+	body := bytes.Repeat([]byte("m"), 1<<20)
+	c := benchClient()
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		copy(body, fmt.Sprintf("%020d", i))
+		do(b, c, signedRequest(b, http.MethodPut, fmt.Sprintf("%s/bench/k%d", f.srv.URL, i), body))
+	}
+}
+
 // BenchmarkGet4K measures 4 KiB GETs through the edge with 16 concurrent
 // clients.
 func BenchmarkGet4K(b *testing.B) {

@@ -395,3 +395,31 @@ func bucketSSE(cfg *bucketConfig) (alg, kmsKey string, bucketKey bool) {
 	bk := c.Rules[0].BucketKeyEnabled != nil && *c.Rules[0].BucketKeyEnabled
 	return str(d.SSEAlgorithm), str(d.KMSMasterKeyID), bk
 }
+
+// objectACL checks the ACL headers of an object write (PutObject, CopyObject,
+// CreateMultipartUpload). Objects carry no ACL of their own: ACLs that leave
+// the bucket owner in full control are accepted, as AWS does under
+// BucketOwnerEnforced; any other is AccessControlListNotSupported there and
+// NotImplemented on buckets that allow ACLs.
+func objectACL(cfg *bucketConfig, canned *string, grants ...*string) error {
+	ownerOnly := true
+	switch str(canned) {
+	case "", "private", "bucket-owner-full-control":
+	case "public-read", "public-read-write", "authenticated-read", "aws-exec-read", "bucket-owner-read":
+		ownerOnly = false
+	default:
+		return errInvalidArgument("Invalid canned ACL %s", str(canned)).With("ArgumentName", "x-amz-acl")
+	}
+	for _, g := range grants {
+		if g != nil {
+			ownerOnly = false
+		}
+	}
+	switch {
+	case ownerOnly:
+		return nil
+	case cfg.rec.Ownership == "BucketOwnerEnforced":
+		return awsapi.Errorf("AccessControlListNotSupported", http.StatusBadRequest, "The bucket does not allow ACLs")
+	}
+	return awsapi.NotImplemented("s3", "object ACLs other than private")
+}

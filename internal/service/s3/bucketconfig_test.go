@@ -77,6 +77,19 @@ func TestSDKBucketConfiguration(t *testing.T) {
 			_, err := c.PutBucketAcl(ctx, &sdks3.PutBucketAclInput{Bucket: b, ACL: types.BucketCannedACLPrivate})
 			return err
 		}, ""},
+		{"public object acl refused when enforced", func() error {
+			_, err := c.PutObject(ctx, &sdks3.PutObjectInput{Bucket: b, Key: aws.String("pub"), ACL: types.ObjectCannedACLPublicRead})
+			return err
+		}, "AccessControlListNotSupported"},
+		{"object grant refused when enforced", func() error {
+			_, err := c.CreateMultipartUpload(ctx, &sdks3.CreateMultipartUploadInput{Bucket: b, Key: aws.String("pub"),
+				GrantRead: aws.String(`uri="http://acs.amazonaws.com/groups/global/AllUsers"`)})
+			return err
+		}, "AccessControlListNotSupported"},
+		{"private object acl accepted", func() error {
+			_, err := c.PutObject(ctx, &sdks3.PutObjectInput{Bucket: b, Key: aws.String("priv"), ACL: types.ObjectCannedACLBucketOwnerFullControl})
+			return err
+		}, ""},
 		{"preferred ownership", func() error {
 			_, err := c.PutBucketOwnershipControls(ctx, &sdks3.PutBucketOwnershipControlsInput{Bucket: b, OwnershipControls: &types.OwnershipControls{
 				Rules: []types.OwnershipControlsRule{{ObjectOwnership: types.ObjectOwnershipBucketOwnerPreferred}}}})
@@ -92,6 +105,11 @@ func TestSDKBucketConfiguration(t *testing.T) {
 			}
 			return err
 		}, ""},
+		{"public object acl not recorded", func() error {
+			_, err := c.CopyObject(ctx, &sdks3.CopyObjectInput{Bucket: b, Key: aws.String("pub"), CopySource: aws.String("conf/priv"),
+				ACL: types.ObjectCannedACLPublicRead})
+			return err
+		}, "NotImplemented"},
 		{"bad versioning status", func() error {
 			_, err := c.PutBucketVersioning(ctx, &sdks3.PutBucketVersioningInput{Bucket: b,
 				VersioningConfiguration: &types.VersioningConfiguration{Status: "Sometimes"}})

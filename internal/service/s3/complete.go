@@ -19,6 +19,11 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 	name, key := str(in.Bucket), str(in.Key)
 	up, err := s.uploadFor(ctx, name, key, str(in.UploadId), nil)
 	if err != nil {
+		if errorCode(err) == "NoSuchUpload" {
+			if out := s.completedBefore(ctx, name, key, str(in.UploadId)); out != nil {
+				return out, nil
+			}
+		}
 		return nil, err
 	}
 	b, _, err := s.bucketFor(ctx, name, "s3:PutObject", key)
@@ -30,7 +35,8 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 		return nil, err
 	}
 	rec := &objectRecord{Seq: s.nextSeq(), ETag: multipartETag(parts), Modified: s.now(ctx), Parts: int32(len(parts)),
-		Headers: up.Headers, Meta: up.Meta, Tags: up.Tags, SSE: up.SSE, SSEKMSKeyID: up.SSEKMSKeyID, StorageClass: up.StorageClass}
+		Headers: up.Headers, Meta: up.Meta, Tags: up.Tags, SSE: up.SSE, SSEKMSKeyID: up.SSEKMSKeyID, StorageClass: up.StorageClass,
+		Upload: up.UploadID}
 	for _, p := range parts {
 		rec.Size += p.Size
 		rec.PartSizes = append(rec.PartSizes, p.Size)
@@ -51,6 +57,30 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 		Location: ptr(s.location(ctx, name, key)), VersionId: nonEmpty(res.versionID)}
 	s.echoSSE(rec, &out.ServerSideEncryption, &out.SSEKMSKeyId, &out.BucketKeyEnabled)
 	return out, nil
+}
+
+// completedBefore answers a retried CompleteMultipartUpload as AWS does:
+// while the current version of bucket/key is the one that upload id
+// produced, the retry gets the same result instead of NoSuchUpload.
+func (s *Service) completedBefore(ctx context.Context, bucket, key, id string) *s3api.CompleteMultipartUploadOutput {
+	if id == "" {
+		return nil
+	}
+	b, _, err := s.bucketFor(ctx, bucket, "s3:PutObject", key)
+	if err != nil {
+		return nil
+	}
+	cur, _, err := s.keyVersions(bucket, key, true)
+	if err != nil || cur == nil || cur.DeleteMarker || cur.Upload != id {
+		return nil
+	}
+	out := &s3api.CompleteMultipartUploadOutput{Bucket: ptr(bucket), Key: ptr(key), ETag: ptr(quote(cur.ETag)),
+		Location: ptr(s.location(ctx, bucket, key))}
+	if b.config().rec.Versioning != "" {
+		out.VersionId = nonEmpty(cur.VersionID)
+	}
+	s.echoSSE(cur, &out.ServerSideEncryption, &out.SSEKMSKeyId, &out.BucketKeyEnabled)
+	return out
 }
 
 // assemble returns the body of the completed object: a single part's body as

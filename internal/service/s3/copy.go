@@ -3,7 +3,9 @@ package s3
 import (
 	"context"
 	"io"
+	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -102,6 +104,9 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 	}
 	b, cfg, err := s.bucketFor(ctx, name, "s3:PutObject", key)
 	if err != nil {
+		return nil, err
+	}
+	if err := objectACL(cfg, in.ACL, in.GrantFullControl, in.GrantRead, in.GrantReadACP, in.GrantWriteACP); err != nil {
 		return nil, err
 	}
 	cs, src, srcCfg, err := s.source(ctx, str(in.CopySource), copyConditions{in.CopySourceIfMatch, in.CopySourceIfNoneMatch,
@@ -225,6 +230,9 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 			return nil, errInvalidArgument("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy").
 				With("ArgumentName", "x-amz-copy-source-range")
 		}
+		if err := copyRangeWithin(r, src.Size); err != nil {
+			return nil, err
+		}
 		rng = parsed
 	}
 	if rng.length > MaxObjectSize {
@@ -253,4 +261,16 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 		out.ServerSideEncryption = ptr(up.SSE)
 	}
 	return out, nil
+}
+
+// copyRangeWithin rejects an x-amz-copy-source-range whose last byte lies
+// past the source: unlike a GET's Range, a copy range is never shortened.
+func copyRangeWithin(r string, size int64) error {
+	_, last, _ := strings.Cut(strings.TrimPrefix(strings.TrimSpace(r), "bytes="), "-")
+	end, err := strconv.ParseInt(strings.TrimSpace(last), 10, 64)
+	if err != nil || end < size {
+		return nil
+	}
+	return awsapi.Errorf("InvalidRange", http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable").
+		With("RangeRequested", r).With("ActualObjectSize", size)
 }

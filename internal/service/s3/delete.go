@@ -48,11 +48,7 @@ func (s *Service) DeleteObjects(ctx context.Context, in *s3api.DeleteObjectsInpu
 				results[i].err = err
 				return
 			}
-			var ifMatch *string
-			if o.ETag != nil {
-				ifMatch = o.ETag
-			}
-			results[i].res, results[i].err = s.deleteKey(ctx, b, key, str(o.VersionId), ifMatch)
+			results[i].res, results[i].err = s.deleteKey(ctx, b, key, str(o.VersionId), deleteConds{o.ETag, o.LastModifiedTime, o.Size})
 		}()
 	}
 	wg.Wait()

@@ -7,7 +7,8 @@
 // Put/Get/DeleteBucketPolicy, Get/PutBucketAcl, Get/Put/
 // DeleteBucketOwnershipControls, Put/Get/DeleteBucketEncryption,
 // Put/GetBucketNotificationConfiguration, Put/Get/DeleteBucketCors,
-// Put/GetBucketLifecycleConfiguration, DeleteBucketLifecycle, PutObject, GetObject, HeadObject,
+// Put/GetBucketLifecycleConfiguration, DeleteBucketLifecycle,
+// Put/GetBucketLogging, PutObject, GetObject, HeadObject,
 // DeleteObject, DeleteObjects, CopyObject, ListObjects, ListObjectsV2,
 // ListObjectVersions, Put/Get/DeleteObjectTagging, GetObjectAcl,
 // CreateMultipartUpload, UploadPart, UploadPartCopy, ListParts,
@@ -34,13 +35,17 @@
 //
 // Deviations from AWS:
 //   - ACLs are answered as for the default owner (full control); only canned
-//     ACLs are recorded, and with BucketOwnerEnforced (the default) only
-//     owner-only ACLs are accepted, as AWS does. Explicit grants are
+//     bucket ACLs are recorded, and with BucketOwnerEnforced (the default)
+//     only owner-only ACLs are accepted, as AWS does (object writes with
+//     x-amz-acl or x-amz-grant-* included: AccessControlListNotSupported).
+//     Explicit grants, object ACLs other than private and PutObjectAcl are
 //     NotImplemented.
 //   - Server-side encryption settings are recorded and echoed; bodies are not
 //     encrypted at rest. SSE-C is NotImplemented.
 //   - Multipart objects have no object-level checksum (SDKs skip composite
 //     values); CopyObject keeps the source ETag instead of recomputing it.
+//     A retried CompleteMultipartUpload gets the first completion's answer
+//     while the object it made is still the current version, as in AWS.
 //   - Bucket policies are enforced for explicit Deny and for callers outside
 //     the account (anonymous included), which need an Allow; IAM identity
 //     policies are the edge's concern.
@@ -51,7 +56,25 @@
 //     preflight (OPTIONS) answers come from Preflight and presigned POST
 //     uploads from PostObject, which the edge calls since the S3 model has
 //     no operation for either.
-//   - Not yet: website, server access logging, replication, object lock,
+//   - Server access logging: RecordRequest (which the server calls from the
+//     edge's OnRequest hook) formats one line per request to a logging
+//     bucket in AWS's server access log format and buffers it in memory;
+//     every Options.LogFlushInterval (default 5 minutes) on the Nubo clock,
+//     and on Stop, the lines are delivered as objects named TargetPrefix +
+//     [account/region/bucket/YYYY/MM/DD/ for a partitioned prefix] +
+//     YYYY-MM-DD-hh-mm-ss-<16 hex> through the internal put path, so
+//     deliveries are not requests and never log themselves. Delivery is
+//     best effort as AWS's: buffered lines are lost on a crash. TargetGrants
+//     are NotImplemented; object size is "-" for ranged and HEAD requests,
+//     access point ARN and aclRequired are always "-", and the cipher suite
+//     is Go's IANA name.
+//   - Request metrics (AllRequests, Get/Put/Delete/Head/Post/ListRequests,
+//     4xxErrors, 5xxErrors, BytesDownloaded, BytesUploaded,
+//     TotalRequestLatency, FirstByteLatency; dimensions BucketName and
+//     FilterId=EntireBucket) are recorded for every bucket, without the
+//     metrics configuration AWS requires, as statistic sets every
+//     Options.MetricsInterval.
+//   - Not yet: website, replication, object lock, metrics configurations,
 //     SelectObjectContent, EventBridge targets.
 //
 // Storage metrics AWS/S3 NumberOfObjects and BucketSizeBytes are recorded

@@ -2,6 +2,7 @@ package s3
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"strings"
@@ -67,7 +68,8 @@ func validBucketName(name string) bool {
 		}
 	}
 	first, last := name[0], name[len(name)-1]
-	if !alnum(first) || !alnum(last) || strings.Contains(name, "..") {
+	if !alnum(first) || !alnum(last) || strings.Contains(name, "..") ||
+		strings.Contains(name, ".-") || strings.Contains(name, "-.") {
 		return false
 	}
 	if net.ParseIP(name) != nil {
@@ -127,4 +129,13 @@ func setHeader(ctx context.Context, k, v string) {
 		}
 		r.Response.Header.Set(k, v)
 	}
+}
+
+// errorCode is the AWS error code of err, or "".
+func errorCode(err error) string {
+	var ae *awsapi.Error
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	return ""
 }

@@ -190,7 +190,7 @@ func (s *Service) DeleteObject(ctx context.Context, in *s3api.DeleteObjectInput)
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.deleteKey(ctx, b, key, str(in.VersionId), in.IfMatch)
+	res, err := s.deleteKey(ctx, b, key, str(in.VersionId), deleteConds{in.IfMatch, in.IfMatchLastModifiedTime, in.IfMatchSize})
 	if err != nil {
 		return nil, err
 	}
@@ -204,25 +204,41 @@ func (s *Service) DeleteObject(ctx context.Context, in *s3api.DeleteObjectInput)
 	return out, nil
 }
 
-func (s *Service) deleteKey(ctx context.Context, b *bucket, key, versionID string, ifMatch *string) (*writeResult, error) {
+// deleteConds are a delete's preconditions on the current version:
+// If-Match, x-amz-if-match-last-modified-time and x-amz-if-match-size (in
+// DeleteObjects, an entry's ETag, LastModifiedTime and Size).
+type deleteConds struct {
+	etag  *string
+	mtime *time.Time
+	size  *int64
+}
+
+func (c deleteConds) check(key string) func(*objectRecord) error {
+	if c.etag == nil && c.mtime == nil && c.size == nil {
+		return nil
+	}
+	return func(cur *objectRecord) error {
+		switch {
+		case cur == nil || cur.DeleteMarker:
+			return errNoSuchKey(key)
+		case c.etag != nil && !etagMatches(*c.etag, cur.ETag):
+			return errPreconditionFailed("If-Match")
+		case c.mtime != nil && !c.mtime.Truncate(time.Second).Equal(cur.Modified.Truncate(time.Second)):
+			return errPreconditionFailed("x-amz-if-match-last-modified-time")
+		case c.size != nil && *c.size != cur.Size:
+			return errPreconditionFailed("x-amz-if-match-size")
+		}
+		return nil
+	}
+}
+
+func (s *Service) deleteKey(ctx context.Context, b *bucket, key, versionID string, conds deleteConds) (*writeResult, error) {
 	if versionID != "" && versionID != "null" {
 		if _, ok := versionSeq(versionID); !ok {
 			return nil, errInvalidArgument("Invalid version id specified").With("ArgumentName", "versionId").With("ArgumentValue", versionID)
 		}
 	}
-	w := &write{bucket: b, key: key, deleteID: versionID}
-	if ifMatch != nil {
-		w.check = func(cur *objectRecord) error {
-			if cur == nil || cur.DeleteMarker {
-				return errNoSuchKey(key)
-			}
-			if !etagMatches(*ifMatch, cur.ETag) {
-				return errPreconditionFailed("If-Match")
-			}
-			return nil
-		}
-	}
-	return s.apply(ctx, w)
+	return s.apply(ctx, &write{bucket: b, key: key, deleteID: versionID, check: conds.check(key)})
 }
 
 // GetObjectAcl returns the object's ACL: full control for the bucket owner.

@@ -172,6 +172,15 @@ func (e encoder) enc(s string) string {
 	return urlEncodeKey(s)
 }
 
+// omitEmpty is p unless it points to "": S3 omits an empty delimiter from
+// listings.
+func omitEmpty(p *string) *string {
+	if p == nil || *p == "" {
+		return nil
+	}
+	return p
+}
+
 func (e encoder) ptr(p *string) *string {
 	if p == nil {
 		return nil
@@ -249,8 +258,10 @@ func (s *Service) ListObjects(ctx context.Context, in *s3api.ListObjectsInput) (
 	if err != nil {
 		return nil, err
 	}
-	out := &s3api.ListObjectsOutput{Name: ptr(name), Prefix: ptr(enc.enc(prefix)), Marker: ptr(enc.enc(marker)),
-		MaxKeys: ptr(int32(max)), IsTruncated: ptr(page.truncated), Delimiter: enc.ptr(in.Delimiter),
+	// ListObjects (v1) encodes Delimiter, Marker, NextMarker and keys but
+	// echoes Prefix as sent; botocore decodes exactly those fields.
+	out := &s3api.ListObjectsOutput{Name: ptr(name), Prefix: ptr(prefix), Marker: ptr(enc.enc(marker)),
+		MaxKeys: ptr(int32(max)), IsTruncated: ptr(page.truncated), Delimiter: enc.ptr(omitEmpty(in.Delimiter)),
 		CommonPrefixes: commonPrefixes(page.prefixes, enc), EncodingType: in.EncodingType}
 	for _, e := range page.entries {
 		out.Contents = append(out.Contents, s.object(e, enc, true))
@@ -291,7 +302,7 @@ func (s *Service) ListObjectsV2(ctx context.Context, in *s3api.ListObjectsV2Inpu
 	}
 	owner := in.FetchOwner != nil && *in.FetchOwner
 	out := &s3api.ListObjectsV2Output{Name: ptr(name), Prefix: ptr(enc.enc(prefix)), MaxKeys: ptr(int32(max)),
-		IsTruncated: ptr(page.truncated), Delimiter: enc.ptr(in.Delimiter), CommonPrefixes: commonPrefixes(page.prefixes, enc),
+		IsTruncated: ptr(page.truncated), Delimiter: enc.ptr(omitEmpty(in.Delimiter)), CommonPrefixes: commonPrefixes(page.prefixes, enc),
 		EncodingType: in.EncodingType, ContinuationToken: in.ContinuationToken, StartAfter: enc.ptr(in.StartAfter),
 		KeyCount: ptr(int32(len(page.entries) + len(page.prefixes)))}
 	for _, e := range page.entries {
@@ -330,7 +341,7 @@ func (s *Service) ListObjectVersions(ctx context.Context, in *s3api.ListObjectVe
 	}
 	out := &s3api.ListObjectVersionsOutput{Name: ptr(name), Prefix: ptr(enc.enc(prefix)), KeyMarker: ptr(enc.enc(keyMarker)),
 		VersionIdMarker: ptr(vMarker), MaxKeys: ptr(int32(max)), IsTruncated: ptr(page.truncated),
-		Delimiter: enc.ptr(in.Delimiter), CommonPrefixes: commonPrefixes(page.prefixes, enc), EncodingType: in.EncodingType}
+		Delimiter: enc.ptr(omitEmpty(in.Delimiter)), CommonPrefixes: commonPrefixes(page.prefixes, enc), EncodingType: in.EncodingType}
 	for _, e := range page.entries {
 		if e.rec.DeleteMarker {
 			out.DeleteMarkers = append(out.DeleteMarkers, s3api.DeleteMarkerEntry{Owner: s.owner(), Key: ptr(enc.enc(e.key)),

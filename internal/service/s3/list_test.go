@@ -154,6 +154,19 @@ func TestSDKListDelimiterAndEncoding(t *testing.T) {
 	if got, _ := url.QueryUnescape(aws.ToString(out.Contents[0].Key)); got != "d e+f" {
 		t.Fatalf("unquote_plus gives %q", got)
 	}
+	// S3 omits an empty delimiter from the answer and lists every key.
+	out, err = f.client.ListObjectsV2(ctx, &sdks3.ListObjectsV2Input{Bucket: aws.String("tree"), Delimiter: aws.String("")})
+	if err != nil || out.Delimiter != nil || len(out.Contents) != 7 || len(out.CommonPrefixes) != 0 {
+		t.Fatalf("empty delimiter: %+v %v", out, err)
+	}
+	v1, err := f.client.ListObjects(ctx, &sdks3.ListObjectsInput{Bucket: aws.String("tree"), Delimiter: aws.String("")})
+	if err != nil || v1.Delimiter != nil || len(v1.Contents) != 7 {
+		t.Fatalf("v1 empty delimiter: %+v %v", v1, err)
+	}
+	v1, err = f.client.ListObjects(ctx, &sdks3.ListObjectsInput{Bucket: aws.String("tree"), Prefix: aws.String("d e"), EncodingType: types.EncodingTypeUrl})
+	if err != nil || aws.ToString(v1.Prefix) != "d e" || len(v1.Contents) != 1 || aws.ToString(v1.Contents[0].Key) != "d+e%2Bf" {
+		t.Fatalf("v1 url encoding: %+v %v", v1, err)
+	}
 }
 
 // rawPut sends a signed PUT over a raw connection, writing only sent of the

@@ -133,15 +133,24 @@ func parseTagging(h string) ([]tagKV, error) {
 	return validateTags(tags, 10)
 }
 
+// stripAWSChunked removes the aws-chunked transfer coding from a
+// Content-Encoding; a value without it is kept exactly as sent.
 func stripAWSChunked(ce string) string {
 	var out []string
+	found := false
 	for _, p := range strings.Split(ce, ",") {
 		p = strings.TrimSpace(p)
-		if p != "" && !strings.EqualFold(p, "aws-chunked") {
+		switch {
+		case strings.EqualFold(p, "aws-chunked"):
+			found = true
+		case p != "":
 			out = append(out, p)
 		}
 	}
-	return strings.Join(out, ",")
+	if !found {
+		return ce
+	}
+	return strings.Join(out, ", ")
 }
 
 // apply copies the metadata onto rec.

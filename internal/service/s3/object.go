@@ -31,6 +31,9 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	if err != nil {
 		return nil, err
 	}
+	if err := objectACL(cfg, in.ACL, in.GrantFullControl, in.GrantRead, in.GrantReadACP, in.GrantWriteACP); err != nil {
+		return nil, err
+	}
 	if in.WriteOffsetBytes != nil {
 		return nil, awsapi.NotImplemented("s3", "PutObject with x-amz-write-offset-bytes (append)")
 	}

@@ -182,6 +182,7 @@ func TestValidBucketName(t *testing.T) {
 		"abc": true, "my.bucket-1": true, strings.Repeat("a", 63): true, strings.Repeat("a", 64): false,
 		"ab": false, "-abc": false, "abc-": false, "a..b": false, "Abc": false, "10.0.0.1": false,
 		"xn--abc": false, "abc-s3alias": false, "sthree-x": false, "a_b": false,
+		"foo.-bar": false, "foo-.bar": false, "foo.bar-baz": true,
 	} {
 		if validBucketName(name) != want {
 			t.Errorf("validBucketName(%q) != %v", name, want)
@@ -239,4 +240,25 @@ func FuzzDecodeRecord(f *testing.F) {
 			t.Fatalf("re-encoding %+v: %+v %v", rec, again, err)
 		}
 	})
+}
+
+func TestStripAWSChunked(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"gzip", "gzip"},
+		{"deflate, gzip", "deflate, gzip"},
+		{"deflate,gzip", "deflate,gzip"},
+		{"gzip, aws-chunked", "gzip"},
+		{"aws-chunked, gzip", "gzip"},
+		{"deflate, aws-chunked, gzip", "deflate, gzip"},
+		{"aws-chunked", ""},
+		{"AWS-Chunked, aws-chunked", ""},
+		{"", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := stripAWSChunked(tc.in); got != tc.want {
+				t.Fatalf("stripAWSChunked(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
 }

@@ -46,15 +46,16 @@ func (s *Service) PostObject(ctx context.Context, bucket string, r *http.Request
 		return nil, err
 	}
 	defer file.Close()
-	pp, err := verify(ctx, fields)
+	// Form field names are case-insensitive ("kEy", "pOLICy").
+	lower := lowerKeys(fields)
+	pp, err := verify(ctx, lower)
 	if err != nil {
 		return nil, err
 	}
-	key := strings.ReplaceAll(fields["key"], "${filename}", filename)
+	key := strings.ReplaceAll(lower["key"], "${filename}", filename)
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
-	lower := lowerKeys(fields)
 	lower["bucket"], lower["key"] = bucket, key
 	min, max, err := checkPostPolicy(pp.Policy, lower)
 	if err != nil {
@@ -143,14 +144,21 @@ func checkPostPolicy(doc []byte, fields map[string]string) (min, max int64, err 
 	if doc == nil {
 		return 0, max, nil
 	}
-	var p struct {
-		Conditions []json.RawMessage `json:"conditions"`
+	// The top-level names are case-sensitive, unlike encoding/json's
+	// struct matching.
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &top); err != nil {
+		return 0, 0, invalidPolicy("Invalid JSON.")
 	}
-	if err := json.Unmarshal(doc, &p); err != nil {
-		return 0, 0, policyErr("Invalid Policy: Invalid JSON.")
+	if _, ok := top["expiration"]; !ok {
+		return 0, 0, invalidPolicy("Policy missing expiration.")
+	}
+	var conditions []json.RawMessage
+	if raw, ok := top["conditions"]; !ok || json.Unmarshal(raw, &conditions) != nil {
+		return 0, 0, invalidPolicy("Policy missing conditions.")
 	}
 	covered := map[string]bool{}
-	for _, raw := range p.Conditions {
+	for _, raw := range conditions {
 		var c []any
 		if json.Unmarshal(raw, &c) == nil {
 			if err := checkPostCondition(c, fields, covered, &min, &max); err != nil {
@@ -160,7 +168,7 @@ func checkPostPolicy(doc []byte, fields map[string]string) (min, max int64, err 
 		}
 		var m map[string]string
 		if json.Unmarshal(raw, &m) != nil || len(m) != 1 {
-			return 0, 0, policyErr("Invalid Policy: Invalid Simple-Condition: Simple-Conditions must have exactly one property specified.")
+			return 0, 0, invalidPolicy("Invalid Simple-Condition: Simple-Conditions must have exactly one property specified.")
 		}
 		for k, v := range m {
 			k = strings.ToLower(k)
@@ -180,14 +188,14 @@ func checkPostPolicy(doc []byte, fields map[string]string) (min, max int64, err 
 
 func checkPostCondition(c []any, fields map[string]string, covered map[string]bool, min, max *int64) error {
 	if len(c) != 3 {
-		return policyErr("Invalid Policy: Invalid Condition: conditions must have three elements.")
+		return invalidPolicy("Invalid Condition: conditions must have three elements.")
 	}
 	op, _ := c[0].(string)
 	if strings.EqualFold(op, "content-length-range") {
 		lo, ok1 := c[1].(float64)
 		hi, ok2 := c[2].(float64)
 		if !ok1 || !ok2 || lo < 0 || hi < lo {
-			return policyErr("Invalid Policy: Invalid content-length-range condition.")
+			return invalidPolicy("Invalid content-length-range condition.")
 		}
 		*min, *max = int64(lo), int64(hi)
 		return nil
@@ -207,13 +215,19 @@ func checkPostCondition(c []any, fields map[string]string, covered map[string]bo
 			return policyErr(fmt.Sprintf("Invalid according to Policy: Policy Condition failed: [\"starts-with\", \"%s\", \"%s\"]", field, want))
 		}
 	default:
-		return policyErr("Invalid Policy: Invalid Condition: unknown operation " + op)
+		return invalidPolicy("Invalid Condition: unknown operation " + op)
 	}
 	return nil
 }
 
+// policyErr is a form that the policy does not allow (403).
 func policyErr(msg string) *awsapi.Error {
 	return awsapi.Errorf("AccessDenied", http.StatusForbidden, "%s", msg)
+}
+
+// invalidPolicy is a malformed policy document (400).
+func invalidPolicy(msg string) *awsapi.Error {
+	return awsapi.Errorf("InvalidPolicyDocument", http.StatusBadRequest, "Invalid Policy: %s", msg)
 }
 
 // postMeta maps the form fields to object attributes.

@@ -74,6 +74,7 @@ func TestPresignedPost(t *testing.T) {
 		{"extra field", map[string]string{"key": "user/x", "success_action_status": "201", "x-amz-meta-extra": "1"}, "x", "AccessDenied", 0},
 		{"too large", map[string]string{"key": "user/big", "success_action_status": "201"}, strings.Repeat("b", 101), "EntityTooLarge", 0},
 		{"too small", map[string]string{"key": "user/empty", "success_action_status": "201"}, "", "EntityTooSmall", 0},
+		{"field names in any case", map[string]string{"kEy": "user/${filename}", "Success_Action_Status": "201"}, "jpeg bytes", "", 201},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -101,9 +102,34 @@ func TestPresignedPost(t *testing.T) {
 	}
 }
 
+func TestPostPolicyDocument(t *testing.T) {
+	const exp = `"expiration":"2030-01-01T00:00:00Z"`
+	cases := []struct{ name, doc, want string }{
+		{"ok", `{` + exp + `,"conditions":[{"bucket":"b"},["starts-with","$key",""]]}`, ""},
+		{"names in any case inside conditions", `{` + exp + `,"conditions":[{"bUcKeT":"b"},["StArTs-WiTh","$KeY",""]]}`, ""},
+		{"EXPIRATION is not expiration", `{"EXPIRATION":"2030-01-01T00:00:00Z","conditions":[{"bucket":"b"},["starts-with","$key",""]]}`, "InvalidPolicyDocument"},
+		{"CONDITIONS is not conditions", `{` + exp + `,"CONDITIONS":[{"bucket":"b"},["starts-with","$key",""]]}`, "InvalidPolicyDocument"},
+		{"missing conditions", `{` + exp + `}`, "InvalidPolicyDocument"},
+		{"empty condition", `{` + exp + `,"conditions":[{}]}`, "InvalidPolicyDocument"},
+		{"short content-length-range", `{` + exp + `,"conditions":[{"bucket":"b"},["starts-with","$key",""],["content-length-range",0]]}`, "InvalidPolicyDocument"},
+		{"negative content-length-range", `{` + exp + `,"conditions":[{"bucket":"b"},["starts-with","$key",""],["content-length-range",-1,0]]}`, "InvalidPolicyDocument"},
+		{"unmet condition", `{` + exp + `,"conditions":[{"bucket":"other"},["starts-with","$key",""]]}`, "AccessDenied"},
+		{"field not covered", `{` + exp + `,"conditions":[{"bucket":"b"}]}`, "AccessDenied"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := checkPostPolicy([]byte(tc.doc), map[string]string{"bucket": "b", "key": "k"})
+			if got := errorCode(err); got != tc.want {
+				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
 func FuzzPostPolicy(f *testing.F) {
-	f.Add([]byte(`{"conditions":[{"bucket":"b"},["starts-with","$key","u/"],["content-length-range",1,10]]}`), "u/x")
-	f.Add([]byte(`{"conditions":[["eq","$key","k"]]}`), "k")
+	f.Add([]byte(`{"expiration":"2030-01-01T00:00:00Z","conditions":[{"bucket":"b"},["starts-with","$key","u/"],["content-length-range",1,10]]}`), "u/x")
+	f.Add([]byte(`{"expiration":"2030-01-01T00:00:00Z","conditions":[["eq","$key","k"]]}`), "k")
+	f.Add([]byte(`{"expiration":"2030-01-01T00:00:00Z","conditions":[{}]}`), "k")
 	f.Add([]byte(`{"conditions":[["content-length-range",-1,"x"]]}`), "k")
 	f.Add([]byte(`not json`), "k")
 	f.Fuzz(func(t *testing.T, doc []byte, key string) {

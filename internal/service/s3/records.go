@@ -27,6 +27,7 @@ type bucketRecord struct {
 	Notify     *s3api.NotificationConfiguration         `json:"notify,omitempty"`
 	CORS       []s3api.CORSRule                         `json:"cors,omitempty"`
 	Lifecycle  []s3api.LifecycleRule                    `json:"lifecycle,omitempty"`
+	Logging    *s3api.LoggingEnabled                    `json:"logging,omitempty"` // server access logging (logging.go)
 }
 
 type tagKV struct {
@@ -109,6 +110,7 @@ type objectRecord struct {
 	Checksum     string            `json:"cv,omitempty"`
 	ChecksumType string            `json:"ct,omitempty"`
 	StorageClass string            `json:"sc,omitempty"`
+	Upload       string            `json:"up,omitempty"` // id of the multipart upload that made it
 }
 
 // Version records are stored as a binary header holding the fields a

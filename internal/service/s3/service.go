@@ -39,6 +39,10 @@ type Options struct {
 	// LifecycleInterval is how often lifecycle rules are applied, on the
 	// Nubo clock; 0 means one hour (AWS applies them about once a day).
 	LifecycleInterval time.Duration
+	// LogFlushInterval is how often buffered server access log lines are
+	// delivered to their target buckets, on the Nubo clock; 0 means
+	// DefaultLogFlushInterval (5 minutes).
+	LogFlushInterval time.Duration
 }
 
 // DefaultInlineMax is the default Options.InlineMax.
@@ -74,6 +78,8 @@ type Service struct {
 	hashLocks [lockStripes]sync.Mutex
 	upLocks   [lockStripes]sync.Mutex
 	seq       atomic.Uint64
+
+	reqlog requestLogs // server access logs and request metrics (logging.go)
 
 	notifierMu sync.RWMutex
 	notifier   Notifier
@@ -171,6 +177,7 @@ func (s *Service) Start(ctx context.Context) error {
 	}()
 	s.armMetrics()
 	s.armLifecycle()
+	s.startRequestLogs()
 	return nil
 }
 
@@ -188,8 +195,10 @@ func (s *Service) Stop(ctx context.Context) error {
 		s.lcTimer.Stop()
 		s.lcTimer = nil
 	}
+	s.stopRequestLogs()
 	s.started.Store(false)
 	s.runMu.Unlock()
+	s.flushRequestLogs()
 	if cancel == nil {
 		return nil
 	}

@@ -206,3 +206,47 @@ func TestSweepOrphans(t *testing.T) {
 		t.Fatalf("blobs after sweep: %v", left)
 	}
 }
+
+func TestSDKConditionalDelete(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	ctx := context.Background()
+	c := f.client
+	f.mkBucket(t, "cdel")
+	put := f.put(t, "cdel", "k", "0123456789")
+	head, err := c.HeadObject(ctx, &sdks3.HeadObjectInput{Bucket: aws.String("cdel"), Key: aws.String("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name string
+		in   sdks3.DeleteObjectInput
+		want string
+	}{
+		{"wrong etag", sdks3.DeleteObjectInput{IfMatch: aws.String(`"nope"`)}, "PreconditionFailed"},
+		{"wrong mtime", sdks3.DeleteObjectInput{IfMatchLastModifiedTime: &bad}, "PreconditionFailed"},
+		{"wrong size", sdks3.DeleteObjectInput{IfMatchSize: aws.Int64(9)}, "PreconditionFailed"},
+		{"all match", sdks3.DeleteObjectInput{IfMatch: put.ETag, IfMatchLastModifiedTime: head.LastModified, IfMatchSize: aws.Int64(10)}, ""},
+		{"gone", sdks3.DeleteObjectInput{IfMatchSize: aws.Int64(10)}, "NoSuchKey"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := tc.in
+			in.Bucket, in.Key = aws.String("cdel"), aws.String("k")
+			if _, err := c.DeleteObject(ctx, &in); errCode(err) != tc.want {
+				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+		})
+	}
+	f.put(t, "cdel", "m", "abc")
+	out, err := c.DeleteObjects(ctx, &sdks3.DeleteObjectsInput{Bucket: aws.String("cdel"), Delete: &types.Delete{Objects: []types.ObjectIdentifier{
+		{Key: aws.String("m"), Size: aws.Int64(4)}, {Key: aws.String("m"), LastModifiedTime: &bad}}}})
+	if err != nil || len(out.Errors) != 2 || aws.ToString(out.Errors[0].Code) != "PreconditionFailed" || aws.ToString(out.Errors[1].Code) != "PreconditionFailed" {
+		t.Fatalf("DeleteObjects with wrong size and mtime: %+v %v", out, err)
+	}
+	out, err = c.DeleteObjects(ctx, &sdks3.DeleteObjectsInput{Bucket: aws.String("cdel"), Delete: &types.Delete{Objects: []types.ObjectIdentifier{
+		{Key: aws.String("m"), Size: aws.Int64(3)}}}})
+	if err != nil || len(out.Deleted) != 1 {
+		t.Fatalf("DeleteObjects with the right size: %+v %v", out, err)
+	}
+}

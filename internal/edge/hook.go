@@ -1,0 +1,185 @@
+package edge
+
+import (
+	"crypto/tls"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/nubo/nubo/internal/auth"
+	"github.com/nubo/nubo/internal/awsapi"
+)
+
+// RequestLog describes one AWS request after its response was written: what
+// an S3 server access log line and request metrics need. Config.OnRequest
+// receives it; admin (/_nubo/) requests are not reported.
+type RequestLog struct {
+	// Request is the request as the operation saw it: service and operation
+	// (nil when they could not be resolved), caller, source IP, request ID,
+	// user agent and Nubo time.
+	Request *awsapi.Request
+	// Method, URI (path and query exactly as received), Proto ("HTTP/1.1"),
+	// Host, Referer describe the HTTP request.
+	Method, URI, Proto, Host, Referer string
+	// Bucket and Key are the S3 bucket and object key the request addresses
+	// (virtual-host or path style; Key is decoded); empty for other services.
+	Bucket, Key string
+	// Status is the HTTP status sent; ErrorCode the AWS error code, if any.
+	Status    int
+	ErrorCode string
+	// BytesSent counts response body bytes; BodyBytes is the request's
+	// Content-Length (encoded, e.g. aws-chunked framing included; 0 when the
+	// body is chunked without a length).
+	BytesSent, BodyBytes int64
+	// Start is the wall time the request arrived.
+	Start time.Time
+	// TotalTime runs from arrival to the last response byte; TurnAround from
+	// arrival to the first response byte.
+	TotalTime, TurnAround time.Duration
+	// SignatureVersion is "SigV2", "SigV4" or "" (unsigned); AuthType is
+	// "AuthHeader", "QueryString" or "" (unsigned, or a POST form).
+	SignatureVersion, AuthType string
+	// TLSVersion ("TLSv1.3") and CipherSuite (IANA name) are empty without TLS.
+	TLSVersion, CipherSuite string
+}
+
+// serveLogged serves r like ServeHTTP and reports it to Config.OnRequest. It
+// runs only when a hook is installed, so requests without one pay nothing.
+func (s *Server) serveLogged(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	cw := &countingWriter{ResponseWriter: w}
+	// r.Body is left as it is: net/http decides whether a connection can be
+	// reused from the concrete type of r.Body when the response is written,
+	// and a wrapper there makes it keep a connection whose request body was
+	// not drained, parsing the rest of the body as the next request.
+	path := r.URL.Path
+	c := s.serveCall(cw, r, start)
+	end := time.Now()
+	l := RequestLog{Request: c.req, Method: r.Method, URI: r.RequestURI, Proto: r.Proto, Host: r.Host,
+		Referer: r.Referer(), Status: cw.status, ErrorCode: c.errCode, BytesSent: cw.bytes, Start: start,
+		TotalTime: end.Sub(start)}
+	if l.URI == "" {
+		l.URI = r.URL.RequestURI()
+	}
+	if l.Status == 0 {
+		l.Status = c.status
+	}
+	if r.ContentLength > 0 {
+		l.BodyBytes = r.ContentLength
+	}
+	if !cw.first.IsZero() && cw.first.After(start) {
+		l.TurnAround = cw.first.Sub(start)
+	}
+	l.SignatureVersion, l.AuthType = authNames(c.method)
+	if r.TLS != nil {
+		l.TLSVersion = tlsVersionName(r.TLS.Version)
+		l.CipherSuite = tls.CipherSuiteName(r.TLS.CipherSuite)
+	}
+	if c.req.Service != nil && c.req.Service.ID == "s3" {
+		l.Bucket, l.Key = s3Target(path, c.bucket)
+	}
+	s.cfg.OnRequest(l)
+}
+
+// s3Target splits the path as received into bucket and key; vbucket is the
+// virtual-host bucket, if any.
+func s3Target(path, vbucket string) (bucket, key string) {
+	p := strings.TrimPrefix(path, "/")
+	if vbucket != "" {
+		return vbucket, p
+	}
+	bucket, key, _ = strings.Cut(p, "/")
+	return bucket, key
+}
+
+// authNames names a signature method as S3 server access logs do.
+func authNames(m auth.Method) (sigVersion, authType string) {
+	switch m {
+	case auth.SigV4Header, auth.SigV4A:
+		return "SigV4", "AuthHeader"
+	case auth.SigV4Query:
+		return "SigV4", "QueryString"
+	case auth.SigV2Header:
+		return "SigV2", "AuthHeader"
+	case auth.SigV2Query:
+		return "SigV2", "QueryString"
+	case auth.PostPolicyV4:
+		return "SigV4", ""
+	case auth.PostPolicyV2:
+		return "SigV2", ""
+	}
+	return "", ""
+}
+
+func tlsVersionName(v uint16) string {
+	switch v {
+	case tls.VersionTLS10:
+		return "TLSv1"
+	case tls.VersionTLS11:
+		return "TLSv1.1"
+	case tls.VersionTLS12:
+		return "TLSv1.2"
+	case tls.VersionTLS13:
+		return "TLSv1.3"
+	}
+	return ""
+}
+
+// countingWriter records the status, the time of the first response byte and
+// the number of body bytes written. It keeps http.Flusher, io.ReaderFrom (so
+// file bodies still use sendfile) and Unwrap (for http.ResponseController).
+type countingWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+	first  time.Time
+}
+
+func (w *countingWriter) WriteHeader(code int) {
+	if w.status == 0 && code >= 200 {
+		w.status, w.first = code, time.Now()
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status, w.first = http.StatusOK, time.Now()
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// ReadFrom implements io.ReaderFrom.
+func (w *countingWriter) ReadFrom(src io.Reader) (int64, error) {
+	if w.status == 0 {
+		w.status, w.first = http.StatusOK, time.Now()
+	}
+	var n int64
+	var err error
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		n, err = rf.ReadFrom(src)
+	} else {
+		n, err = io.Copy(writerOnly{w.ResponseWriter}, src)
+	}
+	w.bytes += n
+	return n, err
+}
+
+// Flush implements http.Flusher.
+func (w *countingWriter) Flush() {
+	if w.status == 0 {
+		w.status, w.first = http.StatusOK, time.Now()
+	}
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap returns the wrapped writer, for http.ResponseController.
+func (w *countingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// writerOnly hides a writer's ReadFrom so io.Copy cannot recurse into it.
+type writerOnly struct{ io.Writer }
