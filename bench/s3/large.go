@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// benchLarge measures 1 MiB PUT and GET throughput with 1 and 4 clients.
+func benchLarge(st settings, t *target, disk diskBW) {
+	fmt.Printf("\n== 1 MiB objects (%d distinct bodies per run), MiB/s; GETs after dropping Nubo's files from the page cache\n", st.objMiB)
+	for _, conc := range []int{1, 4} {
+		var put, cold, warm samples
+		for run := 0; run < st.runs; run++ {
+			bucket := fmt.Sprintf("large-c%d-r%d", conc, run)
+			t.mkBucket(bucket)
+			put = append(put, parallelMiB(st.objMiB, conc, func(i int, buf []byte) error {
+				binary.LittleEndian.PutUint64(buf, uint64(run)<<32|uint64(conc)<<24|uint64(i))
+				_, err := t.do(http.MethodPut, fmt.Sprintf("/%s/o%d", bucket, i), buf)
+				return err
+			}))
+			check(dropTree(t.dataDir))
+			get := func(i int, _ []byte) error {
+				n, err := t.do(http.MethodGet, fmt.Sprintf("/%s/o%d", bucket, i), nil)
+				if err == nil && n != 1<<20 {
+					err = fmt.Errorf("GET o%d: %d bytes", i, n)
+				}
+				return err
+			}
+			cold = append(cold, parallelMiB(st.objMiB, conc, get))
+			warm = append(warm, parallelMiB(st.objMiB, conc, get))
+		}
+		printRate(fmt.Sprintf("PUT 1 MiB, %d client(s)", conc), put, "MiB/s")
+		printRatio("  PUT / disk write", put, disk.write)
+		printRate(fmt.Sprintf("GET 1 MiB cold, %d client(s)", conc), cold, "MiB/s")
+		printRatio("  GET cold / disk read", cold, disk.read)
+		printRate(fmt.Sprintf("GET 1 MiB page-cached, %d client(s)", conc), warm, "MiB/s")
+	}
+}
+
+// parallelMiB runs fn for objects 0..n-1 from conc goroutines, each with its
+// own random 1 MiB buffer, and returns MiB/s.
+func parallelMiB(n, conc int, fn func(i int, buf []byte) error) float64 {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, conc)
+	t0 := time.Now()
+	for g := 0; g < conc; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 1<<20)
+			rand.Read(buf)
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				if err := fn(i, buf); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	el := time.Since(t0)
+	close(errs)
+	for err := range errs {
+		check(err)
+	}
+	return float64(n) / el.Seconds()
+}
+
+// printRatio prints a/b for the best and the median samples.
+func printRatio(name string, a, b samples) {
+	fmt.Printf("  %-46s best/best %5.2f  median/median %5.2f\n", name, a.best()/b.best(), a.median()/b.median())
+}
+
+// benchMultipart uploads 64 MiB objects with the SDK's upload manager.
+func benchMultipart(st settings, t *target, disk diskBW) {
+	const size = 64 << 20
+	fmt.Printf("\n== 64 MiB multipart upload (aws-sdk-go-v2 feature/s3/manager, 8 MiB parts, concurrency 4)\n")
+	cl := s3.New(s3.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(t.url),
+		UsePathStyle: true,
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+		HTTPClient:   t.client,
+	})
+	up := manager.NewUploader(cl, func(u *manager.Uploader) { u.PartSize = 8 << 20; u.Concurrency = 4 })
+	body := make([]byte, size)
+	rand.Read(body)
+	t.mkBucket("multipart")
+	var rates samples
+	for run := 0; run < st.runs; run++ {
+		binary.LittleEndian.PutUint64(body, uint64(run))
+		t0 := time.Now()
+		_, err := up.Upload(context.Background(), &s3.PutObjectInput{
+			Bucket: aws.String("multipart"), Key: aws.String(fmt.Sprintf("big%d", run)), Body: bytes.NewReader(body)})
+		check(err)
+		rates = append(rates, float64(size>>20)/time.Since(t0).Seconds())
+	}
+	printRate("multipart PUT 64 MiB", rates, "MiB/s")
+	printRatio("  multipart / disk write", rates, disk.write)
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/nubo/nubo/internal/auth"
+)
+
+// target is an S3 endpoint spoken to with signed path-style requests.
+type target struct {
+	name    string
+	url     string
+	dataDir string // where its bodies live on disk ("" for moto, which keeps them in memory)
+	client  *http.Client
+}
+
+func newTarget(name, url, dataDir string) *target {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 256
+	tr.MaxIdleConns = 256
+	tr.DisableCompression = true
+	return &target{name: name, url: strings.TrimRight(url, "/"), dataDir: dataDir, client: &http.Client{Transport: tr}}
+}
+
+// do sends a SigV4-signed request (payload hash signed) and drains the
+// answer; it returns the number of body bytes read.
+func (t *target) do(method, path string, body []byte) (int64, error) {
+	var rd io.Reader = http.NoBody
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, t.url+path, rd)
+	if err != nil {
+		return 0, err
+	}
+	auth.SignV4(req, auth.PayloadHash(body), benchCred, "us-east-1", "s3", time.Now())
+	resp, err := t.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return 0, fmt.Errorf("%s %s %s: %d %s", t.name, method, path, resp.StatusCode, msg)
+	}
+	return io.Copy(io.Discard, resp.Body)
+}
+
+// get returns the whole answer of a signed GET.
+func (t *target) get(path string) ([]byte, error) {
+	req, err := http.NewRequest(http.MethodGet, t.url+path, http.NoBody)
+	if err != nil {
+		return nil, err
+	}
+	auth.SignV4(req, auth.PayloadHash(nil), benchCred, "us-east-1", "s3", time.Now())
+	resp, err := t.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("%s GET %s: %d %s", t.name, path, resp.StatusCode, data)
+	}
+	return data, err
+}
+
+// mkBucket creates a bucket.
+func (t *target) mkBucket(name string) {
+	_, err := t.do(http.MethodPut, "/"+name, nil)
+	check(err)
+}
+
+// samples are repeated measurements of one figure.
+type samples []float64
+
+// best is the largest sample (throughputs) and median the middle one.
+func (s samples) best() float64 {
+	if len(s) == 0 {
+		return 0
+	}
+	return s.sorted()[len(s)-1]
+}
+
+func (s samples) lowest() float64 {
+	if len(s) == 0 {
+		return 0
+	}
+	return s.sorted()[0]
+}
+
+func (s samples) median() float64 {
+	if len(s) == 0 {
+		return 0
+	}
+	return s.sorted()[len(s)/2]
+}
+
+func (s samples) sorted() []float64 {
+	c := append([]float64(nil), s...)
+	sort.Float64s(c)
+	return c
+}
+
+// percentile returns the q quantile of sorted durations.
+func percentile(d []time.Duration, q float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	return d[int(q*float64(len(d)-1))]
+}
+
+// printRate prints a throughput figure as "best (median)".
+func printRate(name string, s samples, unit string) {
+	fmt.Printf("  %-46s best %9.1f %s  median %9.1f %s  (%d runs)\n", name, s.best(), unit, s.median(), unit, len(s))
+}
