@@ -1,8 +1,13 @@
 package auth
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 var spaceCases = []string{
@@ -71,5 +76,30 @@ func TestParseCredential(t *testing.T) {
 				t.Errorf("parseCredential(%q) = %+v, want %+v", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestSigV2BucketLevelPresign checks the form botocore signs path-style
+// bucket-level presigned URLs in: the resource "/bucket/" for the path
+// "/bucket".
+func TestSigV2BucketLevelPresign(t *testing.T) {
+	exp := strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10)
+	for _, tc := range []struct{ path, resource string }{
+		{"/v2probe", "/v2probe/"},
+		{"/v2probe", "/v2probe"},
+		{"/v2probe/key", "/v2probe/key"},
+	} {
+		sig := v2Sign("test", "GET\n\n\n"+exp+"\n"+tc.resource)
+		r := httptest.NewRequest(http.MethodGet, tc.path+"?AWSAccessKeyId=test&Expires="+exp+"&Signature="+url.QueryEscape(sig), nil)
+		v := &Verifier{Credentials: NewStaticCredentials(Credential{AccessKeyID: "test", SecretAccessKey: "test"})}
+		if _, err := v.Verify(r, VerifyOptions{S3: true}); err != nil {
+			t.Errorf("%s signed as %s: %v", tc.path, tc.resource, err)
+		}
+	}
+	sig := v2Sign("test", "GET\n\n\n"+exp+"\n/v2probe/key/")
+	r := httptest.NewRequest(http.MethodGet, "/v2probe/key?AWSAccessKeyId=test&Expires="+exp+"&Signature="+url.QueryEscape(sig), nil)
+	v := &Verifier{Credentials: NewStaticCredentials(Credential{AccessKeyID: "test", SecretAccessKey: "test"})}
+	if _, err := v.Verify(r, VerifyOptions{S3: true}); err == nil {
+		t.Error("an object path signed with an extra slash verified")
 	}
 }

@@ -133,7 +133,7 @@ func PresignV2(r *http.Request, cred Credential, expires time.Time) string {
 	if cred.SessionToken != "" {
 		r.Header.Set("X-Amz-Security-Token", cred.SessionToken)
 	}
-	sig := v2Sign(cred.SecretAccessKey, v2StringToSign(r, exp, "", false))
+	sig := v2Sign(cred.SecretAccessKey, v2StringToSign(r, exp, "", false, false))
 	add := url.Values{}
 	add.Set("AWSAccessKeyId", cred.AccessKeyID)
 	add.Set("Signature", sig)

@@ -30,7 +30,7 @@ func isS3SubResource(k string) bool {
 
 // v2StringToSign builds the SigV2 string to sign. date is the Expires value
 // (query auth) or the Date header ("" when x-amz-date is used).
-func v2StringToSign(r *http.Request, date, bucket string, query bool) string {
+func v2StringToSign(r *http.Request, date, bucket string, query, bucketSlash bool) string {
 	q := r.URL.Query()
 	get := func(name string) string {
 		if v := r.Header.Get(name); v != "" || !query {
@@ -65,15 +65,20 @@ func v2StringToSign(r *http.Request, date, bucket string, query bool) string {
 		}
 		b.WriteString(n + ":" + strings.Join(vals, ",") + "\n")
 	}
-	b.WriteString(v2Resource(r, bucket))
+	b.WriteString(v2Resource(r, bucket, bucketSlash))
 	return b.String()
 }
 
 // v2Resource is the canonicalized resource: [/bucket] + raw path + sub-resources.
-func v2Resource(r *http.Request, bucket string) string {
+// With bucketSlash, a path naming only a bucket ("/b") is signed as "/b/", as
+// botocore signs path-style bucket-level requests.
+func v2Resource(r *http.Request, bucket string, bucketSlash bool) string {
 	res := rawPath(r)
 	if bucket != "" {
 		res = "/" + bucket + res
+	}
+	if bucketSlash && isBareBucketPath(res) {
+		res += "/"
 	}
 	var subs []queryPair
 	for _, p := range splitQuery(rawQuery(r)) {
@@ -138,12 +143,24 @@ func (v *Verifier) verifyV2(r *http.Request, sc Scope, opts VerifyOptions) (*Res
 	if err != nil {
 		return nil, err
 	}
-	sts := v2StringToSign(r, date, opts.VirtualHostBucket, sc.Method == SigV2Query)
-	if !hmac.Equal([]byte(v2Sign(cred.SecretAccessKey, sts)), []byte(strings.TrimSpace(sig))) {
+	query := sc.Method == SigV2Query
+	sts := v2StringToSign(r, date, opts.VirtualHostBucket, query, false)
+	ok := hmac.Equal([]byte(v2Sign(cred.SecretAccessKey, sts)), []byte(strings.TrimSpace(sig)))
+	if !ok && isBareBucketPath(v2Resource(r, opts.VirtualHostBucket, false)) {
+		ok = hmac.Equal([]byte(v2Sign(cred.SecretAccessKey, v2StringToSign(r, date, opts.VirtualHostBucket, query, true))),
+			[]byte(strings.TrimSpace(sig)))
+	}
+	if !ok {
 		return nil, &Error{Kind: SignatureDoesNotMatch,
 			Message: "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
 			Details: map[string]string{"AWSAccessKeyId": sc.AccessKeyID, "StringToSign": sts, "SignatureProvided": sig}}
 	}
 	return &Result{Method: sc.Method, Scope: sc, Credential: cred, Caller: callerOf(cred),
 		Body: &sha256Body{src: bodyOf(r)}, DecodedLength: r.ContentLength}, nil
+}
+
+// isBareBucketPath reports whether a canonical path names only a bucket:
+// "/bucket", with no key and no trailing slash.
+func isBareBucketPath(p string) bool {
+	return len(p) > 1 && p[0] == '/' && !strings.Contains(p[1:], "/")
 }
