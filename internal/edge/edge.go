@@ -25,6 +25,7 @@ import (
 
 	"github.com/nubo/nubo/internal/auth"
 	"github.com/nubo/nubo/internal/awsapi"
+	"github.com/nubo/nubo/internal/platform/arn"
 	"github.com/nubo/nubo/internal/protocol"
 	"github.com/nubo/nubo/internal/protocol/rest"
 )
@@ -164,7 +165,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // It returns c even when the operation panicked (c is named for the recover).
 func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, start time.Time) (c *call) {
 	c = &call{start: start, req: &awsapi.Request{
-		ID: requestID(), Region: s.cfg.Region, Account: s.cfg.Account,
+		ID: arn.RequestID(), Region: s.cfg.Region, Account: s.cfg.Account,
 		SourceIP: sourceIP(r), Secure: r.TLS != nil, UserAgent: r.UserAgent(),
 		Endpoint: endpointOf(r), Time: s.cfg.Now(), HTTP: r,
 	}}

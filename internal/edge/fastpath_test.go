@@ -3,27 +3,9 @@ package edge
 import (
 	"mime"
 	"net/http"
-	"regexp"
 	"strings"
 	"testing"
 )
-
-// TestRequestIDFormat checks that request ids are distinct version-4 UUIDs in
-// lower-case hex, as platform/arn.RequestID makes them.
-func TestRequestIDFormat(t *testing.T) {
-	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
-	seen := map[string]bool{}
-	for range 100 {
-		id := requestID()
-		if !uuid.MatchString(id) {
-			t.Fatalf("requestID() = %q, not a v4 UUID", id)
-		}
-		if seen[id] {
-			t.Fatalf("requestID() repeated %q", id)
-		}
-		seen[id] = true
-	}
-}
 
 var mediaTypeCases = []string{
 	"", "application/x-amz-json-1.0", "Application/X-WWW-Form-URLEncoded; charset=utf-8",
