@@ -122,11 +122,18 @@ func TestSDKLambda(t *testing.T) {
 		t.Fatalf("alias invoke: %v, executed %q", err, aws.ToString(out.ExecutedVersion))
 	}
 
+	// Log events are shipped to CloudWatch Logs asynchronously: poll.
 	lg := cloudwatchlogs.NewFromConfig(cfg)
-	ev, err := lg.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{
-		LogGroupName: aws.String("/aws/lambda/hello"), FilterPattern: aws.String("REPORT")})
-	if err != nil {
-		t.Fatal(err)
+	var ev *cloudwatchlogs.FilterLogEventsOutput
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		ev, err = lg.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{
+			LogGroupName: aws.String("/aws/lambda/hello"), FilterPattern: aws.String("REPORT")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ev.Events) >= 2 || time.Now().After(deadline) {
+			break
+		}
 	}
 	if len(ev.Events) != 2 {
 		t.Fatalf("%d REPORT events, want 2 (one per invoke)", len(ev.Events))
@@ -176,8 +183,15 @@ func TestCLILambda(t *testing.T) {
 			if b, _ := os.ReadFile(result); string(b) != `"value1"` {
 				t.Fatalf("result file %q", b)
 			}
-			if out := run("logs", "filter-log-events", "--log-group-name", "/aws/lambda/hello",
-				"--filter-pattern", `"value3 = value3"`); !strings.Contains(out, "value3 = value3") {
+			// Log events reach CloudWatch Logs asynchronously: poll.
+			out := ""
+			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+				if out = run("logs", "filter-log-events", "--log-group-name", "/aws/lambda/hello",
+					"--filter-pattern", `"value3 = value3"`); strings.Contains(out, "value3 = value3") {
+					break
+				}
+			}
+			if !strings.Contains(out, "value3 = value3") {
 				t.Fatalf("filter-log-events: %s", out)
 			}
 		})
@@ -208,7 +222,12 @@ func TestCLILambda(t *testing.T) {
 		if strings.TrimSpace(out) != `"value1"` || !strings.Contains(tail, "REPORT RequestId:") {
 			t.Fatalf("nubo invoke: %q / %q", out, tail)
 		}
-		logs, _ := nubo("logs", "hello")
+		logs := ""
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			if logs, _ = nubo("logs", "hello"); strings.Contains(logs, "REPORT RequestId:") {
+				break
+			}
+		}
 		if !strings.Contains(logs, "value2 = value2") || !strings.Contains(logs, "REPORT RequestId:") {
 			t.Fatalf("nubo logs: %s", logs)
 		}
