@@ -28,8 +28,8 @@ if command -v aws >/dev/null 2>&1; then
   echo "== aws sts get-caller-identity"
   aws --endpoint-url "$endpoint" sts get-caller-identity
   echo "== aws iam list-policies --scope AWS (first 3)"
-  aws --endpoint-url "$endpoint" iam list-policies --scope AWS --max-items 3 \
-    --query 'Policies[].Arn' --output text
+  aws --endpoint-url "$endpoint" iam list-policies --scope AWS \
+    --query 'Policies[:3].Arn' --output text
 fi
 echo "== Nubo is serving on $endpoint; Ctrl-C stops it"
 wait $pid
