@@ -162,8 +162,8 @@ func (Codec) EncodeResponse(w http.ResponseWriter, req *awsapi.Request, out any)
 	case rest.PayloadStream, rest.PayloadRaw:
 		return rest.WriteRawPayload(w, status, pm, out)
 	case rest.PayloadStructure:
-		if sv, ok := structOf(reflect.ValueOf(out)); ok {
-			if f, ok := awsapi.Field(sv, pm); ok && !isNil(f) {
+		if sv, ok := rest.StructOf(reflect.ValueOf(out)); ok {
+			if f, ok := awsapi.Field(sv, pm); ok && !rest.IsNil(f) {
 				if err := jsonvalue.Encode(&buf, pm.Shape, f, jsonvalue.Options{}); err != nil {
 					return fmt.Errorf("restjson: encode %s: %w", op.Name, err)
 				}
@@ -259,22 +259,4 @@ func MarshalError(req *awsapi.Request, err *awsapi.Error, status int) []byte {
 		b, _ = json.Marshal(map[string]string{"message": err.Message})
 	}
 	return b
-}
-
-func structOf(v reflect.Value) (reflect.Value, bool) {
-	for v.IsValid() && (v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface) {
-		if v.IsNil() {
-			return reflect.Value{}, false
-		}
-		v = v.Elem()
-	}
-	return v, v.IsValid() && v.Kind() == reflect.Struct
-}
-
-func isNil(v reflect.Value) bool {
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface, reflect.Slice, reflect.Map:
-		return v.IsNil()
-	}
-	return !v.IsValid()
 }

@@ -200,12 +200,12 @@ func marshalBody(buf *bytes.Buffer, req *awsapi.Request, out any) ([]byte, error
 	v := reflect.ValueOf(out)
 	kind, pm := rest.Payload(op.Output)
 	if kind == rest.PayloadStructure {
-		sv, ok := structOf(v)
+		sv, ok := rest.StructOf(v)
 		if !ok {
 			return nil, nil
 		}
 		f, ok := awsapi.Field(sv, pm)
-		if !ok || isNil(f) {
+		if !ok || rest.IsNil(f) {
 			return nil, nil
 		}
 		name := pm.LocationName
@@ -247,7 +247,7 @@ func encodeRoot(buf *bytes.Buffer, req *awsapi.Request, v reflect.Value) error {
 		}
 	}
 	if len(body) == 1 && body[0].WireName() == name {
-		sv, ok := structOf(v)
+		sv, ok := rest.StructOf(v)
 		if !ok {
 			return nil
 		}
@@ -281,24 +281,6 @@ func namespace(req *awsapi.Request, ns *awsapi.XMLNamespace, sh *awsapi.Shape) *
 		return &awsapi.XMLNamespace{URI: req.Service.XMLNamespace}
 	}
 	return &awsapi.XMLNamespace{URI: S3Namespace}
-}
-
-func structOf(v reflect.Value) (reflect.Value, bool) {
-	for v.IsValid() && (v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface) {
-		if v.IsNil() {
-			return reflect.Value{}, false
-		}
-		v = v.Elem()
-	}
-	return v, v.IsValid() && v.Kind() == reflect.Struct
-}
-
-func isNil(v reflect.Value) bool {
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface, reflect.Slice, reflect.Map:
-		return v.IsNil()
-	}
-	return !v.IsValid()
 }
 
 // bodyAllowed reports whether a response to req with status may carry a body.
