@@ -28,6 +28,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 
+	"github.com/nubo/nubo/bench/internal/moto"
 	"github.com/nubo/nubo/internal/auth"
 	"github.com/nubo/nubo/internal/server"
 )
@@ -63,11 +64,11 @@ func main() {
 	check(srv.Start(context.Background()))
 	defer srv.Shutdown(context.Background())
 
-	var moto *motoServer
+	var peer *moto.Server
 	if st.moto != "" {
-		moto, err = startMoto(st.moto, dir)
+		peer, err = moto.Start(st.moto, dir)
 		check(err)
-		defer moto.stop()
+		defer peer.Stop()
 	}
 	if *prof != "" {
 		f, err := os.Create(*prof)
@@ -80,7 +81,7 @@ func main() {
 	disk := benchDisk(st, dir)
 	benchLarge(st, nubo, disk)
 	benchMultipart(st, nubo, disk)
-	benchSmall(st, nubo, moto)
+	benchSmall(st, nubo, peer)
 	benchList(st, nubo)
 }
 

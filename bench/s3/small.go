@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/nubo/nubo/bench/internal/moto"
 )
 
 // smallKeys is how many 4 KiB objects the GET runs read from.
@@ -22,13 +24,13 @@ type rateResult struct {
 
 // benchSmall measures 4 KiB PUTs and GETs with st.conc clients on Nubo and
 // moto, and prints their ratios.
-func benchSmall(st settings, nubo *target, moto *motoServer) {
+func benchSmall(st settings, nubo *target, peer *moto.Server) {
 	d, err := time.ParseDuration(st.dur)
 	check(err)
 	fmt.Printf("\n== 4 KiB objects, %d concurrent clients, %s per run (PUTs are acknowledged durable by Nubo; moto keeps them in memory)\n", st.conc, d)
 	targets := []*target{nubo}
-	if moto != nil {
-		targets = append(targets, newTarget("moto", moto.url, ""))
+	if peer != nil {
+		targets = append(targets, newTarget("moto", peer.URL, ""))
 	}
 	put := map[string]samples{}
 	get := map[string]samples{}
@@ -46,7 +48,7 @@ func benchSmall(st settings, nubo *target, moto *motoServer) {
 		printRate(t.name+" PUT 4 KiB", put[t.name], "req/s")
 		printRate(t.name+" GET 4 KiB", get[t.name], "req/s")
 	}
-	if moto != nil {
+	if peer != nil {
 		printRatio("PUT nubo / moto", put["nubo"], put["moto"])
 		printRatio("GET nubo / moto", get["nubo"], get["moto"])
 	}

@@ -41,6 +41,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nubo/nubo/bench/internal/moto"
 	"github.com/nubo/nubo/internal/runtime/sandbox"
 	"github.com/nubo/nubo/internal/server"
 )
@@ -71,17 +72,17 @@ func main() {
 	check(srv.Start(ctx))
 	defer srv.Shutdown(ctx)
 
-	var moto *motoServer
+	var peer *moto.Server
 	if st.moto != "" {
-		moto, err = startMoto(st.moto, dir)
+		peer, err = moto.Start(st.moto, dir)
 		check(err)
-		defer moto.stop()
+		defer peer.Stop()
 	}
 	b := &bench{ctx: ctx, st: st, nubo: newTarget(ctx, "nubo", srv.URL(), st.conc)}
 	b.nubo.pid = "self"
-	if moto != nil {
-		b.moto = newTarget(ctx, "moto", moto.url, st.conc)
-		b.moto.pid = strconv.Itoa(moto.cmd.Process.Pid)
+	if peer != nil {
+		b.moto = newTarget(ctx, "moto", peer.URL, st.conc)
+		b.moto.pid = strconv.Itoa(peer.Pid())
 	}
 	fmt.Printf("cores=%d GOMAXPROCS=%d; Nubo durable store in %s; other processes may be running on this machine (load1=%s)\n",
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), dir, loadAvg())

@@ -1,4 +1,6 @@
-package main
+// Package moto starts and stops a moto_server process, the slower peer the
+// whole-system benchmarks in bench/ measure Nubo against in the same run.
+package moto
 
 import (
 	"fmt"
@@ -12,15 +14,16 @@ import (
 	"time"
 )
 
-// motoServer is a moto_server process started for this run.
-type motoServer struct {
+// Server is a moto_server process started for one benchmark run.
+type Server struct {
 	cmd *exec.Cmd
-	url string
+	// URL is the endpoint, http://127.0.0.1:<port>.
+	URL string
 }
 
-// startMoto starts moto_server on a free loopback port, in its own process
-// group, and waits until it answers HTTP.
-func startMoto(command, dir string) (*motoServer, error) {
+// Start runs command (moto_server) on a free loopback port, in its own process
+// group with its log in dir/moto.log, and waits until it answers HTTP.
+func Start(command, dir string) (*Server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("pick a port for moto: %w", err)
@@ -37,21 +40,21 @@ func startMoto(command, dir string) (*motoServer, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", command, err)
 	}
-	m := &motoServer{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	m := &Server{cmd: cmd, URL: fmt.Sprintf("http://127.0.0.1:%d", port)}
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); {
-		if resp, err := http.Get(m.url + "/moto-api/"); err == nil {
+		if resp, err := http.Get(m.URL + "/moto-api/"); err == nil {
 			resp.Body.Close()
 			return m, nil
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	m.stop()
-	return nil, fmt.Errorf("moto_server did not answer on %s within 60s (log %s)", m.url, logf.Name())
+	m.Stop()
+	return nil, fmt.Errorf("moto_server did not answer on %s within 60s (log %s)", m.URL, logf.Name())
 }
 
-// stop ends moto_server's process group (the pyenv shim execs python), with
+// Stop ends moto_server's process group (the pyenv shim execs python), with
 // SIGKILL if SIGTERM is not enough within 5 s.
-func (m *motoServer) stop() {
+func (m *Server) Stop() {
 	if m == nil || m.cmd.Process == nil {
 		return
 	}
@@ -65,3 +68,6 @@ func (m *motoServer) stop() {
 		<-done
 	}
 }
+
+// Pid is the process id of moto_server (or of the shim that runs it).
+func (m *Server) Pid() int { return m.cmd.Process.Pid }
