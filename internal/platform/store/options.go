@@ -3,7 +3,7 @@ package store
 // Options tunes the Pebble-backed store. The zero value is a small-footprint
 // configuration suitable for a laptop.
 type Options struct {
-	// CacheSize is the block cache size in bytes; zero means 8 MiB.
+	// CacheSize is the block cache size in bytes; zero means 128 MiB.
 	CacheSize int64
 	// MemTableSize is the size of one memtable in bytes; zero means 4 MiB.
 	MemTableSize uint64
@@ -15,7 +15,7 @@ type Options struct {
 }
 
 const (
-	defaultCacheSize    = 8 << 20
+	defaultCacheSize    = 128 << 20
 	defaultMemTableSize = 4 << 20
 	defaultMaxOpenFiles = 256
 )
