@@ -17,10 +17,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
-// benchLarge measures 1 MiB PUT and GET throughput with 1 and 4 clients.
+// benchLarge measures 1 MiB PUT and GET throughput with each of
+// st.largeConc client counts.
 func benchLarge(st settings, t *target, disk diskBW) {
 	fmt.Printf("\n== 1 MiB objects (%d distinct bodies per run), MiB/s; GETs after dropping Nubo's files from the page cache\n", st.objMiB)
-	for _, conc := range []int{1, 4} {
+	for _, conc := range st.largeConc {
 		var put, cold, warm samples
 		for run := 0; run < st.runs; run++ {
 			bucket := fmt.Sprintf("large-c%d-r%d", conc, run)

@@ -16,7 +16,7 @@
 //
 // Every measurement runs -runs times; best and median are printed.
 //
-//	go run ./bench/s3 [-runs 3] [-d 3s] [-c 16] [-keys 100000] [-cpuprofile f]
+//	go run ./bench/s3 [-runs 3] [-d 3s] [-c 16] [-keys 100000] [-largec 1,4,16] [-only large,multipart,small,list] [-cpuprofile f]
 package main
 
 import (
@@ -27,6 +27,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/nubo/nubo/bench/internal/moto"
 	"github.com/nubo/nubo/internal/auth"
@@ -39,6 +42,7 @@ var benchCred = auth.Credential{AccessKeyID: "test", SecretAccessKey: "test"}
 // settings are the command-line flags.
 type settings struct {
 	runs, conc, keys int
+	largeConc        []int
 	diskMiB, objMiB  int
 	dur              string
 	moto             string
@@ -53,8 +57,15 @@ func main() {
 	flag.IntVar(&st.objMiB, "objects", 128, "1 MiB objects per PUT/GET run")
 	flag.StringVar(&st.dur, "d", "3s", "duration of each 4 KiB run")
 	flag.StringVar(&st.moto, "moto", "moto_server", "moto_server command ('' skips moto)")
+	largeConc := flag.String("largec", "1,4,16", "comma-separated client counts for the 1 MiB runs")
+	only := flag.String("only", "", "comma-separated measurements to run (large, multipart, small, list); all when empty")
 	prof := flag.String("cpuprofile", "", "write a CPU profile of the whole run (server and clients) to this file")
 	flag.Parse()
+	for _, f := range strings.Split(*largeConc, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		check(err)
+		st.largeConc = append(st.largeConc, n)
+	}
 
 	dir, err := os.MkdirTemp("", "nubo-bench-s3")
 	check(err)
@@ -78,11 +89,23 @@ func main() {
 	}
 	fmt.Printf("cores=%d GOMAXPROCS=%d runs=%d data dir %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), st.runs, dir)
 	nubo := newTarget("nubo", srv.URL(), filepath.Join(dir, "nubo"))
-	disk := benchDisk(st, dir)
-	benchLarge(st, nubo, disk)
-	benchMultipart(st, nubo, disk)
-	benchSmall(st, nubo, peer)
-	benchList(st, nubo)
+	want := func(name string) bool { return *only == "" || slices.Contains(strings.Split(*only, ","), name) }
+	var disk diskBW
+	if want("large") || want("multipart") {
+		disk = benchDisk(st, dir)
+	}
+	if want("large") {
+		benchLarge(st, nubo, disk)
+	}
+	if want("multipart") {
+		benchMultipart(st, nubo, disk)
+	}
+	if want("small") {
+		benchSmall(st, nubo, peer)
+	}
+	if want("list") {
+		benchList(st, nubo)
+	}
 }
 
 func check(err error) {
