@@ -98,6 +98,7 @@ func (s *Service) modifyVersion(ctx context.Context, b *bucket, key, versionID, 
 	if err := s.commit(batch, nil); err != nil {
 		return nil, err
 	}
+	b.current.drop(key)
 	s.wakeDelivery()
 	return rec, nil
 }

@@ -35,11 +35,11 @@ func (s *Service) read(ctx context.Context, in readInput) (*readResult, error) {
 	if err := checkKey(in.key); err != nil {
 		return nil, err
 	}
-	_, cfg, err := s.bucketFor(ctx, in.bucket, "s3:GetObject", in.key)
+	b, cfg, err := s.bucketFor(ctx, in.bucket, "s3:GetObject", in.key)
 	if err != nil {
 		return nil, err
 	}
-	rec, err := s.getVersion(ctx, in.bucket, in.key, in.versionID, false)
+	rec, err := s.readVersion(ctx, b, in.key, in.versionID)
 	if err != nil {
 		return nil, err
 	}

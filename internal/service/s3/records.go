@@ -51,6 +51,8 @@ type bucket struct {
 	deleted bool // guarded by mu
 	objects atomic.Int64
 	bytes   atomic.Int64
+	// current caches the current version of recently read keys.
+	current versionCache
 }
 
 func newBucket(rec bucketRecord) (*bucket, error) {

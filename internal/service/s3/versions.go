@@ -91,6 +91,24 @@ func (s *Service) getVersion(ctx context.Context, bucket, key, versionID string,
 	return markerCheck(ctx, rec, allowMarker)
 }
 
+// readVersion is getVersion for GET and HEAD: the current version comes from
+// the bucket's cache when it holds the key. The record returned is shared:
+// callers must not modify it.
+func (s *Service) readVersion(ctx context.Context, b *bucket, key, versionID string) (*objectRecord, error) {
+	if versionID != "" {
+		return s.getVersion(ctx, b.name(), key, versionID, false)
+	}
+	if rec := b.current.get(key); rec != nil {
+		return rec, nil
+	}
+	gen := b.current.begin()
+	rec, err := s.getVersion(ctx, b.name(), key, "", false)
+	if err == nil {
+		b.current.fill(key, rec, gen)
+	}
+	return rec, err
+}
+
 func markerCheck(ctx context.Context, rec *objectRecord, allowMarker bool) (*objectRecord, error) {
 	if rec.DeleteMarker && !allowMarker {
 		e := awsapi.Errorf("MethodNotAllowed", http.StatusMethodNotAllowed,
@@ -179,6 +197,7 @@ func (s *Service) apply(ctx context.Context, w *write) (*writeResult, error) {
 	if err := s.commit(batch, deltas); err != nil {
 		return nil, err
 	}
+	w.bucket.current.drop(w.key)
 	w.bucket.objects.Add(counts[0])
 	w.bucket.bytes.Add(counts[1])
 	s.wakeDelivery()
