@@ -95,6 +95,17 @@ type Result struct {
 	chunk  *chunkedBody
 }
 
+// VerifiedSHA256 returns the lowercase hex SHA-256 that the request's body
+// was signed with, or "" when the payload was unsigned, streamed or not
+// signed by SigV4. When set, Body fails before io.EOF unless the content has
+// this hash, so a consumer that reads Body to io.EOF need not hash it again.
+func (r *Result) VerifiedSHA256() string {
+	if !isHexSHA256(r.PayloadHash) {
+		return ""
+	}
+	return strings.ToLower(r.PayloadHash)
+}
+
 // Checksums returns the flexible checksums computed over the body and verified
 // against the request's x-amz-checksum-* headers or trailers, plus those asked
 // for with VerifyOptions.ComputeChecksums, as base64 values. It is nil until

@@ -470,3 +470,19 @@ func FuzzVerify(f *testing.F) {
 		_ = res.Checksums()
 	})
 }
+
+func TestVerifiedSHA256(t *testing.T) {
+	hash := PayloadHash([]byte("x"))
+	tests := []struct{ payload, want string }{
+		{hash, hash},
+		{strings.ToUpper(hash), hash},
+		{unsignedPayload, ""},
+		{streamingSigned, ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := (&Result{PayloadHash: tt.payload}).VerifiedSHA256(); got != tt.want {
+			t.Errorf("VerifiedSHA256 of %q = %q, want %q", tt.payload, got, tt.want)
+		}
+	}
+}

@@ -45,6 +45,11 @@ type Request struct {
 	// HTTP is the raw request, for the few operations whose behaviour depends on
 	// wire details the model does not bind (S3 presigned POST, CORS preflight).
 	HTTP *http.Request
+	// PayloadSHA256 is the lowercase hex SHA-256 the request body was signed
+	// with, when the body the operation reads fails before io.EOF unless its
+	// content has that hash ("" otherwise); a handler that reads the body to
+	// its end can use it instead of hashing the body again.
+	PayloadSHA256 string
 	// Response lets an operation set the status code or add headers.
 	Response ResponseMeta
 }

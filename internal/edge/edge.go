@@ -241,6 +241,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) error {
 	if err != nil {
 		return err
 	}
+	if len(op.RequestCompression) == 0 { // the operation reads the signed bytes
+		c.req.PayloadSHA256 = c.auth.VerifiedSHA256()
+	}
 	in := op.NewInput()
 	if err := c.codec.DecodeRequest(op, r, body, in); err != nil {
 		return err

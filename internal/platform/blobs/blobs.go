@@ -120,7 +120,26 @@ func (c ctxReader) Read(p []byte) (int, error) {
 // Put stores the content read from r until EOF and returns its Ref. If r
 // fails or ctx is done before EOF, nothing is published and the temporary
 // file is removed.
-func (s *Store) Put(ctx context.Context, r io.Reader) (ref Ref, err error) {
+func (s *Store) Put(ctx context.Context, r io.Reader) (Ref, error) {
+	return s.put(ctx, r, "")
+}
+
+// PutVerified is Put for a reader that itself fails before EOF unless its
+// content has the SHA-256 sha (lowercase hex), such as a request body whose
+// signed payload hash is checked as it is read: the blob is addressed by sha
+// without hashing the content a second time. The caller vouches for r; a
+// reader without that guarantee would publish content under another
+// content's address.
+func (s *Store) PutVerified(ctx context.Context, r io.Reader, sha string) (Ref, error) {
+	if !ValidHash(sha) {
+		return Ref{}, fmt.Errorf("%w: %q", ErrInvalidHash, sha)
+	}
+	return s.put(ctx, r, sha)
+}
+
+// put stores r's content; known is its SHA-256 when the caller vouches for
+// it, or "" to compute it.
+func (s *Store) put(ctx context.Context, r io.Reader, known string) (ref Ref, err error) {
 	tmp, err := os.CreateTemp(s.dir, tempPrefix+"*")
 	if err != nil {
 		return Ref{}, fmt.Errorf("blobs: put: %w", err)
@@ -132,8 +151,14 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (ref Ref, err error) {
 			_ = os.Remove(tmp.Name())
 		}
 	}()
-	sh, mh := sha256.New(), md5.New()
-	n, err := io.CopyBuffer(io.MultiWriter(tmp, sh, mh), ctxReader{ctx, r}, make([]byte, copyBufferSize))
+	mh := md5.New()
+	var sh hash.Hash
+	w := io.MultiWriter(tmp, mh)
+	if known == "" {
+		sh = sha256.New()
+		w = io.MultiWriter(tmp, mh, sh)
+	}
+	n, err := io.CopyBuffer(w, ctxReader{ctx, r}, make([]byte, copyBufferSize))
 	if err != nil {
 		return Ref{}, fmt.Errorf("blobs: put: %w", err)
 	}
@@ -143,7 +168,10 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (ref Ref, err error) {
 	if err := tmp.Close(); err != nil {
 		return Ref{}, fmt.Errorf("blobs: put: close: %w", err)
 	}
-	ref = Ref{SHA256: hexSum(sh), MD5: hexSum(mh), Size: n}
+	ref = Ref{SHA256: known, MD5: hexSum(mh), Size: n}
+	if sh != nil {
+		ref.SHA256 = hexSum(sh)
+	}
 	if err := s.publish(tmp.Name(), ref.SHA256); err != nil {
 		return Ref{}, err
 	}

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 )
 
 func open(t *testing.T) (*Store, string) {
@@ -383,5 +384,41 @@ func BenchmarkPut1MiB(b *testing.B) {
 		if _, err := s.Put(context.Background(), bytes.NewReader(body)); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestPutVerified(t *testing.T) {
+	s, dir := open(t)
+	body := strings.Repeat("verified ", 100000)
+	sum := sha256.Sum256([]byte(body))
+	h := hex.EncodeToString(sum[:])
+	ref, err := s.PutVerified(context.Background(), strings.NewReader(body), h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := md5.Sum([]byte(body))
+	if ref.SHA256 != h || ref.MD5 != hex.EncodeToString(m[:]) || ref.Size != int64(len(body)) {
+		t.Errorf("ref = %+v", ref)
+	}
+	again, err := s.Put(context.Background(), strings.NewReader(body))
+	if err != nil || again != ref {
+		t.Errorf("Put of the same content = %+v, %v; want %+v", again, err, ref)
+	}
+	if got := files(t, dir); len(got) != 1 || got[0] != filepath.Join(h[:2], h) {
+		t.Errorf("files = %v, want one at %s", got, h)
+	}
+	for _, bad := range []string{"", "ABC", strings.ToUpper(h), "../" + h[3:]} {
+		if _, err := s.PutVerified(context.Background(), strings.NewReader(body), bad); !errors.Is(err, ErrInvalidHash) {
+			t.Errorf("PutVerified(%q) = %v, want ErrInvalidHash", bad, err)
+		}
+	}
+	other := strings.Repeat("o", 10)
+	osum := sha256.Sum256([]byte(other))
+	failing := io.MultiReader(strings.NewReader(other), iotest.ErrReader(errors.New("checksum mismatch")))
+	if _, err := s.PutVerified(context.Background(), failing, hex.EncodeToString(osum[:])); err == nil {
+		t.Error("PutVerified of a failing reader succeeded")
+	}
+	if got := files(t, dir); len(got) != 1 {
+		t.Errorf("after a failed PutVerified files = %v", got)
 	}
 }

@@ -84,7 +84,13 @@ func (s *Service) receiveBlob(ctx context.Context, r io.Reader, sum hash.Hash) (
 	if sum != nil {
 		r = io.TeeReader(r, sum)
 	}
-	ref, err := s.blobs.Put(ctx, r)
+	var ref blobs.Ref
+	var err error
+	if req := awsapi.RequestFrom(ctx); req != nil && req.PayloadSHA256 != "" {
+		ref, err = s.blobs.PutVerified(ctx, r, req.PayloadSHA256) // auth checks the hash at EOF
+	} else {
+		ref, err = s.blobs.Put(ctx, r)
+	}
 	if err != nil {
 		return nil, bodyErr(err)
 	}
