@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,8 +23,39 @@ type rateResult struct {
 	errs     int64
 }
 
+// requester sends one signed request and returns the answer's body length.
+type requester func(method, path string, body []byte) (int64, error)
+
+// clientKind makes the per-goroutine requesters of one load generator.
+type clientKind struct {
+	name string
+	make func(t *target, conc int) []requester
+}
+
+// clientKinds are the two load generators of the 4 KiB runs: net/http's
+// client (as an SDK would use it) and the raw one, which leaves more of the
+// shared cores to the server.
+var clientKinds = []clientKind{
+	{"net/http", func(t *target, conc int) []requester {
+		rs := make([]requester, conc)
+		for i := range rs {
+			rs[i] = t.do
+		}
+		return rs
+	}},
+	{"raw", func(t *target, conc int) []requester {
+		rs := make([]requester, conc)
+		for i := range rs {
+			c, err := newRawConn(t)
+			check(err)
+			rs[i] = c.do
+		}
+		return rs
+	}},
+}
+
 // benchSmall measures 4 KiB PUTs and GETs with st.conc clients on Nubo and
-// moto, and prints their ratios.
+// moto, with each load generator, and prints their ratios.
 func benchSmall(st settings, nubo *target, peer *moto.Server) {
 	d, err := time.ParseDuration(st.dur)
 	check(err)
@@ -37,37 +69,43 @@ func benchSmall(st settings, nubo *target, peer *moto.Server) {
 	for _, t := range targets {
 		t.mkBucket("small")
 		fill(t, "small", "g/", smallKeys, st.conc)
-		for run := 0; run < st.runs; run++ {
-			p := timed(st.conc, d, putSmall(t, run))
-			g := timed(st.conc, d, getSmall(t))
-			put[t.name] = append(put[t.name], p.rate)
-			get[t.name] = append(get[t.name], g.rate)
-			fmt.Printf("  %-5s run %d  PUT %8.0f/s p50 %8s p99 %8s err %d | GET %8.0f/s p50 %8s p99 %8s err %d\n",
-				t.name, run, p.rate, p.p50, p.p99, p.errs, g.rate, g.p50, g.p99, g.errs)
+		for _, kind := range clientKinds {
+			id := t.name + " " + kind.name
+			for run := 0; run < st.runs; run++ {
+				rs := kind.make(t, st.conc)
+				p := timed(st.conc, d, putSmall(rs, kind.name, run))
+				g := timed(st.conc, d, getSmall(t.name, rs))
+				put[id] = append(put[id], p.rate)
+				get[id] = append(get[id], g.rate)
+				fmt.Printf("  %-14s run %d  PUT %8.0f/s p50 %8s p99 %8s err %d | GET %8.0f/s p50 %8s p99 %8s err %d\n",
+					id, run, p.rate, p.p50, p.p99, p.errs, g.rate, g.p50, g.p99, g.errs)
+			}
+			printRate(id+" PUT 4 KiB", put[id], "req/s")
+			printRate(id+" GET 4 KiB", get[id], "req/s")
 		}
-		printRate(t.name+" PUT 4 KiB", put[t.name], "req/s")
-		printRate(t.name+" GET 4 KiB", get[t.name], "req/s")
 	}
 	if peer != nil {
-		printRatio("PUT nubo / moto", put["nubo"], put["moto"])
-		printRatio("GET nubo / moto", get["nubo"], get["moto"])
+		for _, kind := range clientKinds {
+			printRatio("PUT nubo / moto, "+kind.name+" client", put["nubo "+kind.name], put["moto "+kind.name])
+			printRatio("GET nubo / moto, "+kind.name+" client", get["nubo "+kind.name], get["moto "+kind.name])
+		}
 	}
 }
 
-func putSmall(t *target, run int) func(g int, n int) error {
+func putSmall(rs []requester, kind string, run int) func(g int, n int) error {
 	return func(g, n int) error {
 		body := make([]byte, 4096)
 		binary.LittleEndian.PutUint64(body, uint64(run)<<48|uint64(g)<<32|uint64(n))
-		_, err := t.do(http.MethodPut, fmt.Sprintf("/small/p/%d/%d/%d", run, g, n), body)
+		_, err := rs[g](http.MethodPut, fmt.Sprintf("/small/p/%s/%d/%d/%d", strings.ReplaceAll(kind, "/", ""), run, g, n), body)
 		return err
 	}
 }
 
-func getSmall(t *target) func(g int, n int) error {
+func getSmall(name string, rs []requester) func(g int, n int) error {
 	return func(g, n int) error {
-		got, err := t.do(http.MethodGet, fmt.Sprintf("/small/g/%d", rand.IntN(smallKeys)), nil)
+		got, err := rs[g](http.MethodGet, fmt.Sprintf("/small/g/%d", rand.IntN(smallKeys)), nil)
 		if err == nil && got != 4096 {
-			err = fmt.Errorf("%s GET: %d bytes", t.name, got)
+			err = fmt.Errorf("%s GET: %d bytes", name, got)
 		}
 		return err
 	}
