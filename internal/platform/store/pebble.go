@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
@@ -42,6 +43,9 @@ func openPebble(dir string, fs vfs.FS, opts Options) (*pebbleDB, error) {
 		Logger:                      logger{opts.Logf},
 		CompactionConcurrencyRange:  func() (int, int) { return 1, 1 },
 	}
+	// Bloom filters (10 bits per key, set on L0 and inherited by every level)
+	// let Get skip the tables that cannot hold its key.
+	po.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
 	db, err := pebble.Open(dir, po)
 	if err != nil {
 		cache.Unref()
