@@ -52,6 +52,7 @@ func (s *Service) CreateBucket(ctx context.Context, in *s3api.CreateBucketInput)
 	if err != nil {
 		return nil, err
 	}
+	b.current.budget = &s.bodyBudget
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if old, ok := s.buckets[name]; ok {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,13 +14,13 @@ import (
 )
 
 func TestVersionCacheFill(t *testing.T) {
-	old, cur := &objectRecord{ETag: "old"}, &objectRecord{ETag: "new"}
+	old, cur := cachedVersion{rec: &objectRecord{ETag: "old"}}, cachedVersion{rec: &objectRecord{ETag: "new"}}
 	tests := []struct {
 		name string
 		run  func(c *versionCache)
 		want *objectRecord
 	}{
-		{"fill without writes", func(c *versionCache) { c.fill("k", old, c.begin()) }, old},
+		{"fill without writes", func(c *versionCache) { c.fill("k", old, c.begin()) }, old.rec},
 		{"writer dropped after the read began", func(c *versionCache) {
 			g := c.begin()
 			c.drop("k")
@@ -39,13 +40,13 @@ func TestVersionCacheFill(t *testing.T) {
 			c.drop("k")
 			c.fill("k", old, g)
 			c.fill("k", cur, c.begin())
-		}, cur},
+		}, cur.rec},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var c versionCache
 			tt.run(&c)
-			if got := c.get("k"); got != tt.want {
+			if got := c.get("k").rec; got != tt.want {
 				t.Errorf("get = %v, want %v", got, tt.want)
 			}
 		})
@@ -53,12 +54,63 @@ func TestVersionCacheFill(t *testing.T) {
 }
 
 func TestVersionCacheBounded(t *testing.T) {
-	var c versionCache
+	var budget atomic.Int64
+	c := versionCache{budget: &budget}
+	body := make([]byte, 100)
 	for i := range versionCacheSize + 100 {
-		c.fill(fmt.Sprint(i), &objectRecord{}, c.begin())
+		c.fill(fmt.Sprint(i), cachedVersion{&objectRecord{}, body}, c.begin())
 	}
 	if n := len(c.m); n != versionCacheSize {
 		t.Errorf("cache holds %d keys, want %d", n, versionCacheSize)
+	}
+	if got, want := budget.Load(), int64(versionCacheSize*len(body)); got != want {
+		t.Errorf("budget after evictions = %d, want %d", got, want)
+	}
+	c.fill("0", cachedVersion{&objectRecord{}, nil}, c.begin()) // replaces a cached body, if any
+	c.drop("1")
+	if got, want := budget.Load(), int64(len(c.m)-countBodies(&c, false))*int64(len(body)); got != want {
+		t.Errorf("budget after replace and drop = %d, want %d", got, want)
+	}
+	c.retire()
+	c.fill("x", cachedVersion{&objectRecord{}, body}, c.begin())
+	if budget.Load() != 0 || len(c.m) != 0 {
+		t.Errorf("retired cache holds %d keys and %d bytes", len(c.m), budget.Load())
+	}
+}
+
+// countBodies counts the entries with (or, with bodies false, without) a body.
+func countBodies(c *versionCache, bodies bool) int {
+	n := 0
+	for _, v := range c.m {
+		if (v.data != nil) == bodies {
+			n++
+		}
+	}
+	return n
+}
+
+func TestVersionCacheWantsBody(t *testing.T) {
+	var budget atomic.Int64
+	c := versionCache{budget: &budget}
+	tests := []struct {
+		name string
+		rec  objectRecord
+		used int64
+		want bool
+	}{
+		{"small inline", objectRecord{Inline: true, Size: 4096}, 0, true},
+		{"largest cached", objectRecord{Inline: true, Size: cachedBodyMax}, 0, true},
+		{"too large", objectRecord{Inline: true, Size: cachedBodyMax + 1}, 0, false},
+		{"in a blob", objectRecord{Size: 10}, 0, false},
+		{"budget spent", objectRecord{Inline: true, Size: 10}, cachedBodyBudget - 5, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			budget.Store(tt.used)
+			if got := c.wantsBody(&tt.rec); got != tt.want {
+				t.Errorf("wantsBody = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
 

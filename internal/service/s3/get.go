@@ -1,8 +1,10 @@
 package s3
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -23,6 +25,7 @@ type readInput struct {
 // readResult is a version about to be returned.
 type readResult struct {
 	rec         *objectRecord
+	data        []byte // the body when the version cache holds it, else nil
 	cfg         *bucketConfig
 	rng         *byteRange
 	notModified bool
@@ -39,11 +42,11 @@ func (s *Service) read(ctx context.Context, in readInput) (*readResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	rec, err := s.readVersion(ctx, b, in.key, in.versionID)
+	rec, data, err := s.readVersion(ctx, b, in.key, in.versionID)
 	if err != nil {
 		return nil, err
 	}
-	res := &readResult{rec: rec, cfg: cfg}
+	res := &readResult{rec: rec, data: data, cfg: cfg}
 	if res.notModified, err = readConditions(rec, in.ifMatch, in.ifNoneMatch, in.ifMod, in.ifUnmod); err != nil {
 		return nil, err
 	}
@@ -145,6 +148,10 @@ func (s *Service) GetObject(ctx context.Context, in *s3api.GetObjectInput) (*s3a
 	rng := res.rng
 	if rng == nil {
 		rng = &byteRange{0, res.rec.Size}
+	}
+	if res.data != nil {
+		out.Body = io.NopCloser(bytes.NewReader(res.data[rng.start : rng.start+rng.length]))
+		return out, nil
 	}
 	body, err := s.openRange(res.rec.body(), rng.start, rng.length)
 	if err != nil {

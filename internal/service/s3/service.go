@@ -73,6 +73,8 @@ type Service struct {
 
 	mu      sync.RWMutex // guards buckets
 	buckets map[string]*bucket
+	// bodyBudget counts the object bodies the buckets' version caches hold.
+	bodyBudget atomic.Int64
 
 	keyLocks  [lockStripes]sync.Mutex
 	hashLocks [lockStripes]sync.Mutex
@@ -247,9 +249,16 @@ func (s *Service) load() error {
 		maxSeq = now
 	}
 	s.seq.Store(maxSeq)
+	for _, b := range m {
+		b.current.budget = &s.bodyBudget
+	}
 	s.mu.Lock()
+	old := s.buckets
 	s.buckets = m
 	s.mu.Unlock()
+	for _, b := range old {
+		b.current.retire()
+	}
 	return s.loadOutboxSeq()
 }
 

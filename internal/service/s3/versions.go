@@ -92,21 +92,29 @@ func (s *Service) getVersion(ctx context.Context, bucket, key, versionID string,
 }
 
 // readVersion is getVersion for GET and HEAD: the current version comes from
-// the bucket's cache when it holds the key. The record returned is shared:
-// callers must not modify it.
-func (s *Service) readVersion(ctx context.Context, b *bucket, key, versionID string) (*objectRecord, error) {
+// the bucket's cache when it holds the key, with the body when the cache
+// keeps it (data is nil otherwise). The record and body returned are shared:
+// callers must not modify them.
+func (s *Service) readVersion(ctx context.Context, b *bucket, key, versionID string) (rec *objectRecord, data []byte, err error) {
 	if versionID != "" {
-		return s.getVersion(ctx, b.name(), key, versionID, false)
+		rec, err = s.getVersion(ctx, b.name(), key, versionID, false)
+		return rec, nil, err
 	}
-	if rec := b.current.get(key); rec != nil {
-		return rec, nil
+	if v := b.current.get(key); v.rec != nil {
+		return v.rec, v.data, nil
 	}
 	gen := b.current.begin()
-	rec, err := s.getVersion(ctx, b.name(), key, "", false)
-	if err == nil {
-		b.current.fill(key, rec, gen)
+	rec, err = s.getVersion(ctx, b.name(), key, "", false)
+	if err != nil {
+		return nil, nil, err
 	}
-	return rec, err
+	if b.current.wantsBody(rec) {
+		if data, err = s.db.Get(inlineKey(rec.Seq)); err != nil {
+			return nil, nil, fmt.Errorf("s3: inline body %x: %w", rec.Seq, err)
+		}
+	}
+	b.current.fill(key, cachedVersion{rec, data}, gen)
+	return rec, data, nil
 }
 
 func markerCheck(ctx context.Context, rec *objectRecord, allowMarker bool) (*objectRecord, error) {
