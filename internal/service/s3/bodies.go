@@ -36,8 +36,10 @@ var inlinePool = sync.Pool{New: func() any { return new([]byte) }}
 // receive reads r to its end. Small bodies stay in memory to be stored inline;
 // larger ones stream into a blob. A read error (an invalid signature, digest
 // or length detected by auth at EOF, or a client gone mid-upload) means
-// nothing was stored. alg, when set, is computed over the body.
-func (s *Service) receive(ctx context.Context, r io.Reader, alg checksum.Algorithm, limit int64) (*received, error) {
+// nothing was stored. alg, when set, is computed over the body. sha, when
+// set, is the SHA-256 that r is verified against as it reaches EOF (see
+// signedSHA256): the blob is addressed by it without hashing again.
+func (s *Service) receive(ctx context.Context, r io.Reader, alg checksum.Algorithm, limit int64, sha string) (*received, error) {
 	if r == nil {
 		r = http.NoBody
 	}
@@ -65,9 +67,20 @@ func (s *Service) receive(ctx context.Context, r io.Reader, alg checksum.Algorit
 		case err != nil:
 			return nil, bodyErr(err)
 		}
-		return s.receiveBlob(ctx, io.MultiReader(bytes.NewReader(buf[:n]), lr), sum)
+		return s.receiveBlob(ctx, io.MultiReader(bytes.NewReader(buf[:n]), lr), sum, sha)
 	}
-	return s.receiveBlob(ctx, lr, sum)
+	return s.receiveBlob(ctx, lr, sum, sha)
+}
+
+// signedSHA256 returns the SHA-256 the request's own body is verified
+// against as it is read (awsapi.Request.PayloadSHA256), for receive. Only the
+// request body of PutObject and UploadPart may be received with it; any other
+// reader (a copy source, a POST form's file field) must pass "".
+func signedSHA256(ctx context.Context) string {
+	if r := awsapi.RequestFrom(ctx); r != nil {
+		return r.PayloadSHA256
+	}
+	return ""
 }
 
 func inlineBody(data []byte, sum hash.Hash) *received {
@@ -80,14 +93,14 @@ func inlineBody(data []byte, sum hash.Hash) *received {
 	return rv
 }
 
-func (s *Service) receiveBlob(ctx context.Context, r io.Reader, sum hash.Hash) (*received, error) {
+func (s *Service) receiveBlob(ctx context.Context, r io.Reader, sum hash.Hash, sha string) (*received, error) {
 	if sum != nil {
 		r = io.TeeReader(r, sum)
 	}
 	var ref blobs.Ref
 	var err error
-	if req := awsapi.RequestFrom(ctx); req != nil && req.PayloadSHA256 != "" {
-		ref, err = s.blobs.PutVerified(ctx, r, req.PayloadSHA256) // auth checks the hash at EOF
+	if sha != "" {
+		ref, err = s.blobs.PutVerified(ctx, r, sha) // auth checks the hash at EOF
 	} else {
 		ref, err = s.blobs.Put(ctx, r)
 	}
@@ -136,11 +149,14 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// openBody opens stored bytes for reading.
+// openBody opens stored bytes for reading: a blob, inline data, or the parts
+// a manifest lists (manifest.go).
 func (s *Service) openBody(ref bodyRef) (io.ReadCloser, error) {
 	switch {
 	case ref.Size == 0:
 		return http.NoBody, nil
+	case isManifestID(ref.Blob):
+		return s.openManifest(ref.Blob, ref.Size, 0, ref.Size)
 	case ref.Inline:
 		data, err := s.db.Get(inlineKey(ref.Seq))
 		if err != nil {
@@ -159,6 +175,9 @@ func (s *Service) openBody(ref bodyRef) (io.ReadCloser, error) {
 func (s *Service) openRange(ref bodyRef, off, length int64) (io.ReadCloser, error) {
 	if off == 0 && length == ref.Size {
 		return s.openBody(ref)
+	}
+	if isManifestID(ref.Blob) {
+		return s.openManifest(ref.Blob, ref.Size, off, length)
 	}
 	if ref.Inline {
 		data, err := s.db.Get(inlineKey(ref.Seq))

@@ -12,9 +12,11 @@ import (
 	"github.com/nubo/nubo/internal/platform/store"
 )
 
-// CompleteMultipartUpload assembles the listed parts into the object by
-// streaming them into a new blob (a single part is reused as is), then
-// commits the object and removes the upload and its parts in one batch.
+// CompleteMultipartUpload makes the listed parts the object's body without
+// copying them: a single part's body becomes the object's as is, and two or
+// more are listed in a manifest the object references (manifest.go). The
+// object, the manifest and the removal of the upload and its parts are one
+// durable batch.
 func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.CompleteMultipartUploadInput) (*s3api.CompleteMultipartUploadOutput, error) {
 	name, key := str(in.Bucket), str(in.Key)
 	up, err := s.uploadFor(ctx, name, key, str(in.UploadId), nil)
@@ -41,16 +43,21 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 		rec.Size += p.Size
 		rec.PartSizes = append(rec.PartSizes, p.Size)
 	}
-	rv, err := s.assemble(ctx, parts)
-	if err != nil {
-		return nil, err
+	var inline []byte
+	var m *manifest
+	if len(parts) == 1 {
+		if inline, err = s.singlePart(rec, parts[0]); err != nil {
+			return nil, err
+		}
+	} else {
+		m, rec.Blob = newManifest(parts), manifestID(rec.Seq)
 	}
-	rec.Blob, rec.Inline = rv.Blob, rv.Blob == "" && rv.Size > 0
-	res, err := s.apply(ctx, &write{bucket: b, key: key, put: rec, inline: rv.Data, upload: up.UploadID,
+	res, err := s.apply(ctx, &write{bucket: b, key: key, put: rec, inline: inline, upload: up.UploadID,
 		event: "ObjectCreated:CompleteMultipartUpload", check: writeConditions(key, in.IfMatch, in.IfNoneMatch),
-		extra: func(batch store.Batch, deltas refDeltas) error { return s.finishUpload(up, parts, batch, deltas) }})
+		extra: func(batch store.Batch, deltas refDeltas) error {
+			return s.finishUpload(up, parts, rec.Blob, m, batch, deltas)
+		}})
 	if err != nil {
-		s.dropIfUnreferenced(rv.Blob)
 		return nil, err
 	}
 	out := &s3api.CompleteMultipartUploadOutput{Bucket: ptr(name), Key: ptr(key), ETag: ptr(quote(rec.ETag)),
@@ -83,29 +90,28 @@ func (s *Service) completedBefore(ctx context.Context, bucket, key, id string) *
 	return out
 }
 
-// assemble returns the body of the completed object: a single part's body as
-// is, else the parts streamed into a new blob.
-func (s *Service) assemble(ctx context.Context, parts []*partRecord) (*received, error) {
-	if len(parts) == 1 {
-		p := parts[0]
-		rv := &received{Size: p.Size, MD5: p.ETag, Blob: p.Blob}
-		if p.Inline {
-			data, err := s.db.Get(inlineKey(p.Seq))
-			if err != nil {
-				return nil, fmt.Errorf("s3: read part: %w", err)
-			}
-			rv.Data = data
-		}
-		return rv, nil
+// singlePart makes the body of an upload's only part the object's: the
+// part's blob (whose reference passes from the part to the version), or a
+// copy of its inline data, returned.
+func (s *Service) singlePart(rec *objectRecord, p *partRecord) ([]byte, error) {
+	rec.Blob, rec.Inline = p.Blob, p.Inline
+	if !p.Inline {
+		return nil, nil
 	}
-	pr := &partsReader{s: s, parts: parts}
-	defer pr.Close()
-	return s.receive(ctx, pr, "", 1<<62)
+	data, err := s.db.Get(inlineKey(p.Seq))
+	if err != nil {
+		return nil, fmt.Errorf("s3: read part: %w", err)
+	}
+	return data, nil
 }
 
-// finishUpload deletes the upload and its parts in the completing batch,
-// after checking under the upload's lock that nothing changed meanwhile.
-func (s *Service) finishUpload(up *uploadRecord, used []*partRecord, batch store.Batch, deltas refDeltas) error {
+// finishUpload deletes the upload and its part records in the completing
+// batch, after checking under the upload's lock that nothing changed
+// meanwhile. Parts the request did not name are released. With a manifest
+// (named id), the used parts' bodies and blob references pass to it and it
+// is written; else the single used part is released too, the version having
+// taken its own reference to the blob or copy of the inline data.
+func (s *Service) finishUpload(up *uploadRecord, used []*partRecord, id string, m *manifest, batch store.Batch, deltas refDeltas) error {
 	if _, err := s.getUpload(up.Bucket, up.Key, up.UploadID); err != nil {
 		return err
 	}
@@ -117,15 +123,25 @@ func (s *Service) finishUpload(up *uploadRecord, used []*partRecord, batch store
 	for _, p := range stored {
 		seqs[p.Number] = p.Seq
 	}
+	inManifest := map[int32]bool{}
 	for _, p := range used {
 		if seqs[p.Number] != p.Seq {
 			return errInvalidRequest("Part %d was replaced while the upload was being completed; retry.", p.Number)
 		}
+		inManifest[p.Number] = m != nil
 	}
 	for _, p := range stored {
+		if inManifest[p.Number] {
+			batch.Delete(partKey(up.UploadID, p.Number))
+			continue
+		}
 		dropPart(batch, deltas, up.UploadID, p)
 	}
 	batch.Delete(uploadKey(up.Bucket, up.Key, up.UploadID))
+	if m != nil {
+		batch.Set(manifestKey(id), mustJSON(m))
+		deltas.created(id)
+	}
 	return nil
 }
 

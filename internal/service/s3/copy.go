@@ -243,7 +243,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 		return nil, err
 	}
 	defer body.Close()
-	rv, err := s.receive(ctx, body, checksum.Algorithm(up.ChecksumAlg), MaxObjectSize)
+	rv, err := s.receive(ctx, body, checksum.Algorithm(up.ChecksumAlg), MaxObjectSize, "")
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,9 @@
 // prefix is one ordered range scan. Bodies up to Options.InlineMax are kept
 // in the store next to their metadata; larger ones in a content-addressed,
 // fsync'd blob store private to S3 (DataDir/s3/blobs), reference-counted so
-// copies share bytes. No file path is ever built from an object key: keys
+// copies share bytes. CompleteMultipartUpload copies no bytes: the object
+// refers to a manifest listing its part blobs in order, and reads stream
+// across them (manifest.go). No file path is ever built from an object key: keys
 // with "../", NUL or any other valid UTF-8 are only names. A body is
 // published only after it has been read to its end and passed auth's checks
 // (signature, Content-MD5, x-amz-checksum-*, decoded length); a failed or

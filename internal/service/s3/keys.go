@@ -18,7 +18,8 @@ import (
 //	s3/d/<seq:16 hex>                              inline body of a version or part
 //	s3/u/<bucket>\x00<esc key>\x00\x01<upload id>  multipart upload
 //	s3/p/<upload id>/<part:05d>                    uploaded part
-//	s3/r/<sha256>                                  blob reference count
+//	s3/m/<manifest id>                             parts of a completed multipart object (manifest.go)
+//	s3/r/<sha256 or manifest id>                   blob or manifest reference count
 //	s3/g/<sha256>                                  blob pending removal
 //	s3/n/<seq:16 hex>                              notification outbox entry
 const (

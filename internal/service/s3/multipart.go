@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -129,7 +128,7 @@ func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s
 	if alg == "" {
 		alg = checksum.Algorithm(up.ChecksumAlg)
 	}
-	rv, err := s.receive(ctx, in.Body, alg, MaxObjectSize)
+	rv, err := s.receive(ctx, in.Body, alg, MaxObjectSize, signedSHA256(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -352,43 +351,4 @@ func multipartETag(parts []*partRecord) string {
 		h.Write(b)
 	}
 	return hex.EncodeToString(h.Sum(nil)) + "-" + strconv.Itoa(len(parts))
-}
-
-// partsReader streams the parts one after the other, opening each lazily.
-type partsReader struct {
-	s     *Service
-	parts []*partRecord
-	cur   io.ReadCloser
-}
-
-func (r *partsReader) Read(p []byte) (int, error) {
-	for {
-		if r.cur == nil {
-			if len(r.parts) == 0 {
-				return 0, io.EOF
-			}
-			rc, err := r.s.openBody(r.parts[0].body())
-			if err != nil {
-				return 0, err
-			}
-			r.cur, r.parts = rc, r.parts[1:]
-		}
-		n, err := r.cur.Read(p)
-		if err == io.EOF {
-			r.cur.Close()
-			r.cur = nil
-			if n > 0 {
-				return n, nil
-			}
-			continue
-		}
-		return n, err
-	}
-}
-
-func (r *partsReader) Close() error {
-	if r.cur != nil {
-		return r.cur.Close()
-	}
-	return nil
 }

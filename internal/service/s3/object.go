@@ -54,7 +54,7 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	if err != nil {
 		return nil, err
 	}
-	rv, err := s.receive(ctx, in.Body, alg, MaxObjectSize)
+	rv, err := s.receive(ctx, in.Body, alg, MaxObjectSize, signedSHA256(ctx))
 	if err != nil {
 		return nil, err
 	}

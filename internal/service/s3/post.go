@@ -72,7 +72,7 @@ func (s *Service) PostObject(ctx context.Context, bucket string, r *http.Request
 	if err != nil {
 		return nil, err
 	}
-	rv, err := s.receive(ctx, file, "", max)
+	rv, err := s.receive(ctx, file, "", max, "")
 	if err != nil {
 		return nil, err
 	}

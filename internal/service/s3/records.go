@@ -243,10 +243,6 @@ func (o *objectRecord) body() bodyRef {
 	return bodyRef{Blob: o.Blob, Inline: o.Inline, Seq: o.Seq, Size: o.Size}
 }
 
-func (p *partRecord) body() bodyRef {
-	return bodyRef{Blob: p.Blob, Inline: p.Inline, Seq: p.Seq, Size: p.Size}
-}
-
 // bodyRef locates stored bytes.
 type bodyRef struct {
 	Blob   string

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nubo/nubo/internal/awsapi"
@@ -16,7 +17,9 @@ import (
 
 // Blob reference counting. Every version or part stored in a blob holds one
 // reference to its hash under s3/r/<hash>, changed in the same batch as the
-// metadata. When the count drops to zero the batch also records s3/g/<hash>;
+// metadata. A multipart object stored as its parts holds a reference to its
+// manifest under s3/r/<manifest id> instead, and the manifest one to each of
+// its part blobs (manifest.go). When the count drops to zero the batch also records s3/g/<hash>;
 // after the commit the blob file is removed and the marker deleted, and
 // Start finishes removals a crash interrupted. Counts change only under the
 // hash's stripe lock, so a blob is never removed while a commit that
@@ -24,7 +27,9 @@ import (
 // the lock, that the file still exists (a concurrent removal may have raced a
 // deduplicated Put) and fails with a retryable error otherwise.
 
-// refDeltas accumulates reference count changes per blob hash.
+// refDeltas accumulates reference count changes per blob hash or manifest
+// id (manifest.go); an entry keyed createdMark+id says the batch writes the
+// manifest id.
 type refDeltas map[string]int
 
 func (d refDeltas) add(h string, n int) {
@@ -33,7 +38,7 @@ func (d refDeltas) add(h string, n int) {
 	}
 }
 
-// refCount returns the reference count of a blob.
+// refCount returns the reference count of a blob or manifest.
 func (s *Service) refCount(h string) (int, error) {
 	v, err := s.db.Get(refKey(h))
 	if errors.Is(err, store.ErrNotFound) {
@@ -50,33 +55,114 @@ func (s *Service) refCount(h string) (int, error) {
 }
 
 // commit applies the reference deltas to batch and commits it durably, then
-// removes blobs that are no longer referenced.
+// removes blobs that are no longer referenced. A manifest whose count drops
+// to zero is released in the same batch, its part blobs losing a reference
+// each.
 func (s *Service) commit(batch store.Batch, deltas refDeltas) error {
-	hashes := make([]string, 0, len(deltas))
+	counts, created := map[string]int{}, map[string]bool{}
 	for h, d := range deltas {
-		if d != 0 {
-			hashes = append(hashes, h)
+		switch {
+		case strings.HasPrefix(h, createdMark):
+			created[h[len(createdMark):]] = true
+		case d != 0:
+			counts[h] = d
 		}
 	}
-	if len(hashes) == 0 {
+	if len(counts) == 0 {
 		if err := batch.Commit(true); err != nil {
 			return fmt.Errorf("s3: commit: %w", err)
 		}
 		return nil
 	}
-	unlock := s.lockHashes(hashes)
-	defer unlock()
-	var dead []string
-	for _, h := range hashes {
-		cur, err := s.refCount(h)
+	// A manifest losing references may be released, which changes its part
+	// blobs' counts too: read it now (the references being dropped keep it
+	// in place) so that its blobs are locked with the rest.
+	dropping := map[string]*manifest{}
+	hashes := make([]string, 0, len(counts))
+	for h, d := range counts {
+		hashes = append(hashes, h)
+		if !isManifestID(h) || d > 0 {
+			continue
+		}
+		m, err := s.loadManifest(h)
+		if errors.Is(err, store.ErrNotFound) {
+			s.log.Warn("s3: a referenced manifest is missing", "id", h)
+			continue
+		}
 		if err != nil {
 			return err
 		}
-		n := cur + deltas[h]
+		dropping[h] = m
+		for _, p := range m.Parts {
+			if p.Blob != "" {
+				hashes = append(hashes, p.Blob)
+			}
+		}
+	}
+	unlock := s.lockHashes(hashes)
+	defer unlock()
+	if err := s.settleManifests(batch, counts, created, dropping); err != nil {
+		return err
+	}
+	dead, err := s.settleBlobs(batch, counts)
+	if err != nil {
+		return err
+	}
+	if err := batch.Commit(true); err != nil {
+		return fmt.Errorf("s3: commit: %w", err)
+	}
+	s.removeBlobs(dead)
+	return nil
+}
+
+// settleManifests stages the new counts of the manifests in counts and
+// releases those left unreferenced, adding their part blobs' decrements to
+// counts. The caller holds the locks of the manifests and their blobs.
+func (s *Service) settleManifests(batch store.Batch, counts map[string]int, created map[string]bool, dropping map[string]*manifest) error {
+	for id, d := range counts {
+		if !isManifestID(id) {
+			continue
+		}
+		cur, err := s.refCount(id)
+		if err != nil {
+			return err
+		}
+		n := cur + d
+		if cur == 0 && n > 0 && !created[id] {
+			// A copy of a version whose manifest was released meanwhile.
+			if _, err := s.db.Get(manifestKey(id)); err != nil {
+				return errRetryCommit()
+			}
+		}
+		if n > 0 {
+			batch.Set(refKey(id), []byte(strconv.Itoa(n)))
+			continue
+		}
+		batch.Delete(refKey(id))
+		if m := dropping[id]; m != nil {
+			dropManifest(batch, counts, id, m)
+		}
+	}
+	return nil
+}
+
+// settleBlobs stages the new counts of the blobs in counts and returns the
+// blobs left unreferenced, marked for removal in batch. The caller holds
+// their locks.
+func (s *Service) settleBlobs(batch store.Batch, counts map[string]int) ([]string, error) {
+	var dead []string
+	for h, d := range counts {
+		if isManifestID(h) || d == 0 {
+			continue
+		}
+		cur, err := s.refCount(h)
+		if err != nil {
+			return nil, err
+		}
+		n := cur + d
 		if cur == 0 && n > 0 {
 			if _, err := s.blobs.Stat(h); err != nil {
-				return &awsapi.Error{Code: "InternalError", Status: http.StatusInternalServerError, Receiver: true,
-					Message: "We encountered an internal error. Please try again."}
+				return nil, errRetryCommit()
 			}
 		}
 		if n <= 0 {
@@ -87,11 +173,14 @@ func (s *Service) commit(batch store.Batch, deltas refDeltas) error {
 		}
 		batch.Set(refKey(h), []byte(strconv.Itoa(n)))
 	}
-	if err := batch.Commit(true); err != nil {
-		return fmt.Errorf("s3: commit: %w", err)
-	}
-	s.removeBlobs(dead)
-	return nil
+	return dead, nil
+}
+
+// errRetryCommit is the error of a commit that would reference a blob or
+// manifest a concurrent commit has just released.
+func errRetryCommit() error {
+	return &awsapi.Error{Code: "InternalError", Status: http.StatusInternalServerError, Receiver: true,
+		Message: "We encountered an internal error. Please try again."}
 }
 
 // removeBlobs deletes unreferenced blob files and their pending-removal
