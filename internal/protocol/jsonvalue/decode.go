@@ -17,11 +17,64 @@ import (
 // addressable struct, or a pointer to one, allocated when nil). Empty data and
 // null leave dst unchanged. Malformed JSON and values whose type does not match
 // the shape are errors; an *Error names the member path.
+//
+// Decode reads the text straight into dst (see decodeDirect) and falls back
+// to decoding through encoding/json's generic values when that declines, so
+// both paths accept the same input and give the same result; only the
+// generic path words errors.
 func Decode(data []byte, shape *awsapi.Shape, dst reflect.Value, opts Options) error {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 {
 		return nil
 	}
+	saved := snapshot(dst)
+	if decodeDirect(data, shape, dst, opts) == nil {
+		return nil
+	}
+	saved.restore()
+	return decodeGeneric(data, shape, dst, opts)
+}
+
+// saved is the value a destination held before decoding.
+type saved struct {
+	v    reflect.Value // where the destination's value lives (invalid: nothing to restore)
+	prev reflect.Value // its earlier value (invalid: the zero value)
+}
+
+// snapshot records the value dst refers to (dst itself when settable, else
+// what its pointers lead to), so that a declined direct decoding leaves no
+// trace for the generic decoder to build on. A zero value is recorded
+// without a copy.
+func snapshot(dst reflect.Value) saved {
+	v := dst
+	for v.Kind() == reflect.Pointer && !v.IsNil() && !v.CanSet() {
+		v = v.Elem()
+	}
+	if !v.CanSet() {
+		return saved{}
+	}
+	if v.IsZero() {
+		return saved{v: v}
+	}
+	prev := reflect.New(v.Type()).Elem()
+	prev.Set(v)
+	return saved{v: v, prev: prev}
+}
+
+// restore puts the recorded value back.
+func (s saved) restore() {
+	switch {
+	case !s.v.IsValid():
+	case s.prev.IsValid():
+		s.v.Set(s.prev)
+	default:
+		s.v.SetZero()
+	}
+}
+
+// decodeGeneric is Decode through encoding/json's generic values
+// (map[string]any and the like) and DecodeValue.
+func decodeGeneric(data []byte, shape *awsapi.Shape, dst reflect.Value, opts Options) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var raw any
