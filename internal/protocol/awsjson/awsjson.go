@@ -59,10 +59,14 @@ func SerializationError(msg string) *awsapi.Error {
 
 // DecodeRequest reads the JSON body into in, a pointer to op's input type.
 func (c Codec) DecodeRequest(op *awsapi.Operation, r *http.Request, body io.Reader, in any) error {
-	data, err := io.ReadAll(body)
-	if err != nil {
+	// The decoders copy what they keep, so the body is read into a pooled
+	// buffer that is reused once the input is decoded.
+	buf := bufferPool.Get().(*bytes.Buffer)
+	defer putBuffer(buf)
+	if _, err := buf.ReadFrom(body); err != nil {
 		return fmt.Errorf("awsjson: read request body: %w", err)
 	}
+	data := buf.Bytes()
 	dst := reflect.ValueOf(in)
 	if dst.Kind() != reflect.Pointer || dst.IsNil() {
 		return fmt.Errorf("awsjson: DecodeRequest needs a non-nil pointer, got %T", in)
@@ -146,7 +150,7 @@ func (Codec) EncodeResponse(w http.ResponseWriter, req *awsapi.Request, out any)
 	return err
 }
 
-// bufferPool recycles response buffers between requests.
+// bufferPool recycles request and response buffers between requests.
 var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // putBuffer returns b to the pool unless it grew too large to keep.
