@@ -27,6 +27,7 @@ import (
 	"github.com/nubo/nubo/internal/awsapi"
 	"github.com/nubo/nubo/internal/platform/arn"
 	"github.com/nubo/nubo/internal/protocol"
+	"github.com/nubo/nubo/internal/protocol/query"
 	"github.com/nubo/nubo/internal/protocol/rest"
 )
 
@@ -189,7 +190,7 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, start time.Ti
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) error {
 	scope := auth.Identify(r)
 	c.method = scope.Method
-	form, err := s.readForm(r, scope)
+	form, formLen, err := s.readForm(r, scope)
 	if err != nil {
 		c.route = route{protocol: awsapi.ProtocolQuery}
 		return err
@@ -245,7 +246,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) error {
 		c.req.PayloadSHA256 = c.auth.VerifiedSHA256()
 	}
 	in := op.NewInput()
-	if err := c.codec.DecodeRequest(op, r, body, in); err != nil {
+	if err := s.decode(c, op, r, body, form, formLen, in); err != nil {
 		return err
 	}
 	if missing := awsapi.MissingRequired(op.Input, in); len(missing) > 0 {
@@ -260,34 +261,54 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) error {
 
 // readForm returns the query-protocol parameters of r: the form body of a POST
 // (buffered, and put back for signature verification) or the URL query of a GET
-// that names an Action. S3 requests are never read here.
-func (s *Server) readForm(r *http.Request, scope auth.Scope) (formParams, error) {
+// that names an Action. S3 requests are never read here. bodyLen is the length
+// of a POST form body, -1 when the parameters did not come from one.
+func (s *Server) readForm(r *http.Request, scope auth.Scope) (form formParams, bodyLen int, err error) {
 	if scope.Service == "s3" || scope.Method == auth.SigV2Query || scope.Method == auth.SigV2Header {
-		return nil, nil
+		return nil, -1, nil
 	}
 	if r.Method == http.MethodGet {
 		if q := r.URL.Query(); q.Has("Action") {
-			return formParams(q), nil
+			return formParams(q), -1, nil
 		}
 	}
 	if !isFormPost(r) {
-		return nil, nil
+		return nil, -1, nil
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, DefaultMaxBody+1))
 	r.Body.Close()
 	if err != nil {
-		return nil, &awsapi.Error{Code: "IncompleteBody", Status: 400, Message: "The request body could not be read."}
+		return nil, -1, &awsapi.Error{Code: "IncompleteBody", Status: 400, Message: "The request body could not be read."}
 	}
 	if len(b) > DefaultMaxBody {
-		return nil, &awsapi.Error{Code: "RequestEntityTooLarge", Status: 413,
+		return nil, -1, &awsapi.Error{Code: "RequestEntityTooLarge", Status: 413,
 			Message: fmt.Sprintf("The request body exceeds the maximum of %d bytes.", DefaultMaxBody)}
 	}
 	r.Body = io.NopCloser(bytes.NewReader(b))
 	v, err := url.ParseQuery(string(b))
 	if err != nil {
-		return nil, &awsapi.Error{Code: "MalformedQueryString", Status: 400, Message: "The request body is not a valid form."}
+		return nil, -1, &awsapi.Error{Code: "MalformedQueryString", Status: 400, Message: "The request body is not a valid form."}
 	}
-	return formParams(v), nil
+	return formParams(v), len(b), nil
+}
+
+// decode fills in, the operation's input, from the request. A query-protocol
+// POST whose form body readForm has parsed is decoded from that parse instead
+// of parsing the body again; the verified body is still read to its end, so
+// the checks made while reading it (Content-MD5, checksum headers) apply. A
+// compressed body was not readable as a form and goes through the codec.
+func (s *Server) decode(c *call, op *awsapi.Operation, r *http.Request, body io.Reader, form formParams, formLen int, in any) error {
+	if _, isQuery := c.codec.(query.Codec); !isQuery || form == nil || formLen < 0 || r.Header.Get("Content-Encoding") != "" {
+		return c.codec.DecodeRequest(op, r, body, in)
+	}
+	if _, err := io.Copy(io.Discard, body); err != nil {
+		return fmt.Errorf("edge: read body: %w", err)
+	}
+	params, err := query.ParamsWithForm(r, url.Values(form), formLen)
+	if err != nil {
+		return err
+	}
+	return query.DecodeParams(op, params, in)
 }
 
 // operation resolves the operation the request names and checks that Nubo

@@ -69,6 +69,32 @@ func Params(r *http.Request, body io.Reader) (url.Values, error) {
 	return params, nil
 }
 
+// ParamsWithForm is Params for a POST whose form body (bodyLen bytes long,
+// Content-Type application/x-www-form-urlencoded) the caller has already
+// parsed into form, so the body is not parsed twice. form's slices become
+// part of the result.
+func ParamsWithForm(r *http.Request, form url.Values, bodyLen int) (url.Values, error) {
+	params, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, malformed("The query string is malformed.")
+	}
+	if bodyLen > MaxBody {
+		return nil, &awsapi.Error{Code: "RequestEntityTooLarge", Status: http.StatusRequestEntityTooLarge,
+			Message: "Request body is too large."}
+	}
+	if len(params) == 0 {
+		params = form
+	} else {
+		for k, v := range form {
+			params[k] = append(params[k], v...)
+		}
+	}
+	if len(params) > MaxParams {
+		return nil, malformed(fmt.Sprintf("The request has more than %d parameters.", MaxParams))
+	}
+	return params, nil
+}
+
 // isFormType reports whether ct is one of the form Content-Types the SDKs
 // send, which mime.ParseMediaType would accept as form data.
 func isFormType(ct string) bool {
