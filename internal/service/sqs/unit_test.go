@@ -2,6 +2,7 @@ package sqs
 
 import (
 	"bytes"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -120,6 +121,26 @@ func FuzzParseQueueURL(f *testing.F) {
 		acct, name, ok := parseQueueURL(s, "111111111111")
 		if ok && (acct == "" || name == "" || strings.Contains(name, "/")) {
 			t.Fatalf("parseQueueURL(%q) = %q, %q", s, acct, name)
+		}
+	})
+}
+
+// FuzzPlainURLPath checks that the fast path of urlPath agrees with url.Parse.
+func FuzzPlainURLPath(f *testing.F) {
+	for _, tc := range queueURLCases {
+		f.Add(tc.in)
+	}
+	for _, s := range []string{"http://h:/000000000000/q", "https://h:99999999/a/b", "http://a.b-c:1/x/../y", "http://-/a"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, ok := plainURLPath(s)
+		if !ok {
+			return
+		}
+		u, err := url.Parse(s)
+		if err != nil || u.Path != p {
+			t.Fatalf("plainURLPath(%q) = %q; url.Parse: %v, %v", s, p, u, err)
 		}
 	})
 }

@@ -24,27 +24,82 @@ func parseQueueURL(raw, defaultAccount string) (account, name string, ok bool) {
 	if raw == "" {
 		return "", "", false
 	}
-	path := raw
-	if strings.Contains(raw, "://") {
-		u, err := url.Parse(raw)
-		if err != nil {
+	path, isURL := raw, strings.Contains(raw, "://")
+	if isURL {
+		var ok bool
+		if path, ok = urlPath(raw); !ok {
 			return "", "", false
 		}
-		path = u.Path
 	}
-	parts := strings.Split(strings.Trim(path, "/"), "/")
+	path = strings.Trim(path, "/")
+	i := strings.LastIndexByte(path, '/')
 	switch {
-	case len(parts) == 1 && !strings.Contains(raw, "://"):
-		return defaultAccount, parts[0], parts[0] != ""
-	case len(parts) >= 2:
-		acct, n := parts[len(parts)-2], parts[len(parts)-1]
-		if !arn.IsAccountID(acct) || n == "" {
-			return "", "", false
-		}
-		return acct, n, true
+	case i < 0 && isURL:
+		return "", "", false
+	case i < 0: // a bare queue name
+		return defaultAccount, path, path != ""
 	}
-	return "", "", false
+	rest, n := path[:i], path[i+1:]
+	acct := rest[strings.LastIndexByte(rest, '/')+1:]
+	if !arn.IsAccountID(acct) || n == "" {
+		return "", "", false
+	}
+	return acct, n, true
 }
+
+// urlPath returns the decoded path of an absolute URL as url.Parse does. The
+// URLs clients send (http(s)://host[:port]/<account>/<name> in plain ASCII)
+// are split without parsing; anything else goes through url.Parse.
+func urlPath(raw string) (string, bool) {
+	if p, ok := plainURLPath(raw); ok {
+		return p, true
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", false
+	}
+	return u.Path, true
+}
+
+// plainURLPath returns the path of raw when raw is "http://" or "https://",
+// a host of letters, digits, '.' and '-' with an optional numeric port, and a
+// path of letters, digits and "-_./" — a URL whose path url.Parse would
+// return unchanged.
+func plainURLPath(raw string) (string, bool) {
+	rest, ok := strings.CutPrefix(raw, "http://")
+	if !ok {
+		if rest, ok = strings.CutPrefix(raw, "https://"); !ok {
+			return "", false
+		}
+	}
+	slash := strings.IndexByte(rest, '/')
+	if slash <= 0 {
+		return "", false
+	}
+	host, path := rest[:slash], rest[slash:]
+	host, port, _ := strings.Cut(host, ":")
+	if host == "" || !allBytes(host, isHostByte) || !allBytes(port, isDigit) || !allBytes(path, isPathByte) {
+		return "", false
+	}
+	return path, true
+}
+
+func allBytes(s string, ok func(byte) bool) bool {
+	for i := 0; i < len(s); i++ {
+		if !ok(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func isAlnum(c byte) bool { return isDigit(c) || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
+func isHostByte(c byte) bool { return isAlnum(c) || c == '.' || c == '-' }
+
+func isPathByte(c byte) bool { return isAlnum(c) || c == '-' || c == '_' || c == '.' || c == '/' }
 
 // queueURL returns the URL of queue name in account as seen from endpoint.
 func queueURL(endpoint, account, name string) string {
