@@ -7,7 +7,10 @@
 //     in batches, Nubo against moto_server;
 //
 //   - single-message SendMessage from 16 concurrent clients, Nubo against
-//     moto_server;
+//     moto_server, twice: with the SDK client and with a lean client (SigV4
+//     signed AWS JSON 1.0 over plain net/http with keep-alive), whose
+//     lighter CPU cost leaves more of the shared cores to the server; each
+//     run's ratio compares Nubo and moto driven by the same client;
 //
 //   - long-poll wake latency: a receiver blocked in ReceiveMessage
 //     (WaitTimeSeconds 20) on an empty queue, timed from just before
@@ -25,8 +28,8 @@
 //	go run ./bench/sqs [-d 10s] [-c 16] [-n 200] [-drain 10000] [-run batch,single,longpoll,drain] [-moto moto_server] [-cpuprofile f]
 //
 // With -cpuprofile f, each scenario's Nubo phase is profiled in process
-// (server and clients together) into f.<scenario>; read it with
-// `go tool pprof -top f.batch`.
+// (server and clients together) into f.<scenario> (the lean-client single
+// run into f.single-lean); read it with `go tool pprof -top f.batch`.
 package main
 
 import (

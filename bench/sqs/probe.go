@@ -84,7 +84,7 @@ func fsyncProbe(dir string, d time.Duration) (float64, time.Duration, error) {
 // serverWho names whose CPU a target's meter counts.
 func serverWho(t *target) string {
 	if t.pid == "self" {
-		return "bench process (Nubo server and SDK clients together)"
+		return "bench process (Nubo server and clients together)"
 	}
 	return t.name + " server process (clients excluded)"
 }
