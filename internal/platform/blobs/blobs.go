@@ -40,8 +40,16 @@ var ErrInvalidHash = errors.New("blobs: invalid hash")
 // tempPrefix marks in-progress Put files in the store's root directory.
 const tempPrefix = ".put-"
 
-// copyBufferSize is the chunk size Put reads and writes.
-const copyBufferSize = 256 << 10
+const (
+	// copyBufferSize is the chunk size Put reads and writes.
+	copyBufferSize = 256 << 10
+	// pipelineDepth is how many chunks Put has read ahead of its writes.
+	pipelineDepth = 4
+	// writeBackSize is how much Put writes before it asks the kernel to
+	// start writing the file back, so the final fsync of a large body waits
+	// for its tail only.
+	writeBackSize = 1 << 20
+)
 
 // Ref describes a stored blob.
 type Ref struct {
@@ -153,12 +161,12 @@ func (s *Store) put(ctx context.Context, r io.Reader, known string) (ref Ref, er
 	}()
 	mh := md5.New()
 	var sh hash.Hash
-	w := io.MultiWriter(tmp, mh)
+	hs := []hash.Hash{mh}
 	if known == "" {
 		sh = sha256.New()
-		w = io.MultiWriter(tmp, mh, sh)
+		hs = append(hs, sh)
 	}
-	n, err := io.CopyBuffer(w, ctxReader{ctx, r}, make([]byte, copyBufferSize))
+	n, err := copyBody(ctx, tmp, r, hs)
 	if err != nil {
 		return Ref{}, fmt.Errorf("blobs: put: %w", err)
 	}
@@ -177,6 +185,87 @@ func (s *Store) put(ctx context.Context, r io.Reader, known string) (ref Ref, er
 	}
 	published = true
 	return ref, nil
+}
+
+// chunk is one read of a body: n bytes of buf, then err (io.EOF at the end).
+type chunk struct {
+	buf []byte
+	n   int
+	err error
+}
+
+// copyBody copies r to f, feeding every byte to hs, and returns the length.
+// A goroutine reads the next chunks from r while this one hashes and writes
+// the previous ones, so waiting for a client's bytes overlaps the hashing and
+// the file writes; and every writeBackSize bytes the kernel is asked to start
+// writing the file back. copyBody returns only once the reader has stopped,
+// so r is not read after it returns.
+func copyBody(ctx context.Context, f *os.File, r io.Reader, hs []hash.Hash) (int64, error) {
+	full := make(chan chunk, pipelineDepth)
+	free := make(chan []byte, pipelineDepth)
+	for range pipelineDepth {
+		free <- make([]byte, copyBufferSize)
+	}
+	stop := make(chan struct{})
+	go readChunks(ctxReader{ctx, r}, free, full, stop)
+	defer func() {
+		close(stop)
+		for range full { // until the reader closes it
+		}
+	}()
+	var n, flushed int64
+	for c := range full {
+		if c.n > 0 {
+			for _, h := range hs {
+				h.Write(c.buf[:c.n])
+			}
+			if _, err := f.Write(c.buf[:c.n]); err != nil {
+				return n, err
+			}
+			n += int64(c.n)
+			if n-flushed >= writeBackSize {
+				startWriteBack(f, flushed, n-flushed)
+				flushed = n
+			}
+		}
+		switch {
+		case c.err == io.EOF:
+			return n, nil
+		case c.err != nil:
+			return n, c.err
+		}
+		free <- c.buf
+	}
+	return n, errors.New("blobs: body reader stopped")
+}
+
+// readChunks reads r into the buffers from free and sends them to full until
+// r ends or fails (the last chunk carries io.EOF or the error) or stop is
+// closed; then it closes full. full has room for every buffer, so sends never
+// block.
+func readChunks(r io.Reader, free <-chan []byte, full chan<- chunk, stop <-chan struct{}) {
+	defer close(full)
+	for {
+		var buf []byte
+		select {
+		case <-stop:
+			return
+		case buf = <-free:
+		}
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		n, err := io.ReadFull(r, buf)
+		if err == io.ErrUnexpectedEOF {
+			err = io.EOF
+		}
+		full <- chunk{buf, n, err}
+		if err != nil {
+			return
+		}
+	}
 }
 
 func hexSum(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }

@@ -422,3 +422,112 @@ func TestPutVerified(t *testing.T) {
 		t.Errorf("after a failed PutVerified files = %v", got)
 	}
 }
+
+// countingReader yields size bytes in reads of at most 1,000 bytes and then
+// fails with err (io.EOF for a clean end); reads counts its calls without
+// synchronisation, so the race detector reports a read after Put returned.
+type countingReader struct {
+	size, off int
+	err       error
+	reads     int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	c.reads++
+	if c.off >= c.size {
+		return 0, c.err
+	}
+	n := min(len(p), 1000, c.size-c.off)
+	for i := range n {
+		p[i] = byte(c.off + i)
+	}
+	c.off += n
+	return n, nil
+}
+
+func TestPutPipeline(t *testing.T) {
+	failure := errors.New("client went away")
+	tests := []struct {
+		name    string
+		size    int
+		err     error
+		wantErr bool
+	}{
+		{"empty", 0, io.EOF, false},
+		{"one chunk", 1000, io.EOF, false},
+		{"exactly one buffer", copyBufferSize, io.EOF, false},
+		{"more buffers than the pipeline holds", copyBufferSize*(pipelineDepth+3) + 17, io.EOF, false},
+		{"write-back ranges", 3*writeBackSize + 5, io.EOF, false},
+		{"fails after several buffers", copyBufferSize*(pipelineDepth+2) + 1, failure, true},
+		{"fails at once", 0, failure, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, dir := open(t)
+			r := &countingReader{size: tt.size, err: tt.err}
+			ref, err := s.Put(context.Background(), r)
+			reads := r.reads // a racing read after Put returned would be reported here
+			if tt.wantErr {
+				if !errors.Is(err, failure) {
+					t.Fatalf("Put = %v, want %v", err, failure)
+				}
+				if got := files(t, dir); len(got) != 0 {
+					t.Errorf("a failed Put left %v", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := make([]byte, tt.size)
+			for i := range want {
+				want[i] = byte(i)
+			}
+			sh, mh := sha256.Sum256(want), md5.Sum(want)
+			if ref.Size != int64(tt.size) || ref.SHA256 != hex.EncodeToString(sh[:]) || ref.MD5 != hex.EncodeToString(mh[:]) {
+				t.Errorf("ref = %+v for %d bytes", ref, tt.size)
+			}
+			f, _, err := s.Open(ref.SHA256)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			got, _ := io.ReadAll(f)
+			if !bytes.Equal(got, want) {
+				t.Errorf("stored %d bytes differ from the %d written", len(got), len(want))
+			}
+			if reads == 0 {
+				t.Error("reader never read")
+			}
+		})
+	}
+}
+
+func TestPutCancelled(t *testing.T) {
+	s, dir := open(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &cancellingReader{cancel: cancel, after: 3 * copyBufferSize}
+	if _, err := s.Put(ctx, r); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Put = %v, want context.Canceled", err)
+	}
+	if got := files(t, dir); len(got) != 0 {
+		t.Errorf("a cancelled Put left %v", got)
+	}
+}
+
+// cancellingReader yields zeros forever and cancels its context once after
+// bytes have been read.
+type cancellingReader struct {
+	cancel func()
+	after  int
+	read   int
+}
+
+func (c *cancellingReader) Read(p []byte) (int, error) {
+	clear(p)
+	c.read += len(p)
+	if c.read >= c.after {
+		c.cancel()
+	}
+	return len(p), nil
+}
