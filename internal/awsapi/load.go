@@ -173,6 +173,7 @@ func Load(id string, model []byte, types map[string]OpTypes) (*Service, error) {
 			return nil, fmt.Errorf("awsapi: %s shape %s: %w", id, name, err)
 		}
 	}
+	prepareRequired(svc.Shapes)
 	for name, ro := range raw.Operations {
 		op, err := newOperation(svc, name, ro)
 		if err != nil {

@@ -200,6 +200,7 @@ type Shape struct {
 	Event, EventStream bool
 
 	membersByName map[string]*Member
+	required      requiredInfo // what MissingRequired visits; set by Load
 }
 
 // MemberByName returns the structure member called name, or nil.
