@@ -64,12 +64,9 @@ func hashBody(r *http.Request, opts VerifyOptions, declared string) (string, []b
 	if limit <= 0 {
 		limit = DefaultMaxBody
 	}
-	buf, err := io.ReadAll(io.LimitReader(bodyOf(r), limit+1))
+	buf, err := readBody(r, limit)
 	if err != nil {
-		return "", nil, bodyError(err)
-	}
-	if int64(len(buf)) > limit {
-		return "", nil, newError(BodyTooLarge, "The request body is larger than %d bytes.", limit)
+		return "", nil, err
 	}
 	sum := sha256.Sum256(buf)
 	got := hex.EncodeToString(sum[:])
@@ -81,6 +78,41 @@ func hashBody(r *http.Request, opts VerifyOptions, declared string) (string, []b
 		got = declared
 	}
 	return got, buf, nil
+}
+
+// readBody reads r's body, at most limit bytes. A declared Content-Length
+// sizes the buffer once instead of growing it as io.ReadAll does.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	body, n := bodyOf(r), r.ContentLength
+	if n > limit {
+		return nil, newError(BodyTooLarge, "The request body is larger than %d bytes.", limit)
+	}
+	var buf []byte
+	if n >= 0 {
+		buf = make([]byte, n, n+1) // the spare byte probes for more than declared
+		if _, err := io.ReadFull(body, buf); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, bodyError(err)
+		}
+		m, err := body.Read(buf[n : n+1])
+		if m == 0 && err == io.EOF {
+			return buf, nil
+		}
+		if err != nil && err != io.EOF {
+			return nil, bodyError(err)
+		}
+		buf = buf[:n+int64(m)] // in process, a body can be longer than declared: read on
+	}
+	rest, err := io.ReadAll(io.LimitReader(body, limit+1-int64(len(buf))))
+	if err != nil {
+		return nil, bodyError(err)
+	}
+	if buf = append(buf, rest...); int64(len(buf)) > limit {
+		return nil, newError(BodyTooLarge, "The request body is larger than %d bytes.", limit)
+	}
+	return buf, nil
 }
 
 type readCloser struct {
