@@ -60,7 +60,7 @@ func (c *rawConn) roundTrip(method, path string, body []byte) (int64, bool, erro
 	req := &http.Request{Method: method, Host: c.host, Header: http.Header{}, URL: &url.URL{Scheme: "http", Host: c.host}}
 	p, q, _ := strings.Cut(path, "?")
 	req.URL.Path, req.URL.RawQuery = p, q
-	auth.SignV4(req, auth.PayloadHash(body), benchCred, "us-east-1", "s3", time.Now())
+	c.t.signer.Sign(req, auth.PayloadHash(body), time.Now())
 	fmt.Fprintf(c.w, "%s %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n", method, path, c.host, len(body))
 	for k, vs := range req.Header {
 		for _, v := range vs {

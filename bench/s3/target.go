@@ -18,6 +18,7 @@ type target struct {
 	url     string
 	dataDir string // where its bodies live on disk ("" for moto, which keeps them in memory)
 	client  *http.Client
+	signer  *auth.Signer // keeps the signing key, as the SDKs do
 }
 
 func newTarget(name, url, dataDir string) *target {
@@ -25,7 +26,8 @@ func newTarget(name, url, dataDir string) *target {
 	tr.MaxIdleConnsPerHost = 256
 	tr.MaxIdleConns = 256
 	tr.DisableCompression = true
-	return &target{name: name, url: strings.TrimRight(url, "/"), dataDir: dataDir, client: &http.Client{Transport: tr}}
+	return &target{name: name, url: strings.TrimRight(url, "/"), dataDir: dataDir, client: &http.Client{Transport: tr},
+		signer: auth.NewSigner(benchCred, "us-east-1", "s3")}
 }
 
 // do sends a SigV4-signed request (payload hash signed) and drains the
@@ -39,7 +41,7 @@ func (t *target) do(method, path string, body []byte) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	auth.SignV4(req, auth.PayloadHash(body), benchCred, "us-east-1", "s3", time.Now())
+	t.signer.Sign(req, auth.PayloadHash(body), time.Now())
 	resp, err := t.client.Do(req)
 	if err != nil {
 		return 0, err
@@ -58,7 +60,7 @@ func (t *target) get(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	auth.SignV4(req, auth.PayloadHash(nil), benchCred, "us-east-1", "s3", time.Now())
+	t.signer.Sign(req, auth.PayloadHash(nil), time.Now())
 	resp, err := t.client.Do(req)
 	if err != nil {
 		return nil, err

@@ -93,7 +93,8 @@ func (v *Verifier) postV4(ctx context.Context, f map[string]string, policy strin
 		return nil, err
 	}
 	key := v.keys.get(cred.SecretAccessKey, sc.Date, sc.Region, sc.Service)
-	want := hex.EncodeToString(hmacSHA256(key, policy))
+	mac := hmacSHA256(key, policy)
+	want := hex.EncodeToString(mac[:])
 	if !hmac.Equal([]byte(want), []byte(strings.ToLower(f["x-amz-signature"]))) {
 		return nil, newError(SignatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
 	}

@@ -7,9 +7,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nubo/nubo/internal/protocol/checksum"
@@ -25,41 +26,110 @@ func PayloadHash(body []byte) string {
 // signedHeaderNames picks the headers a Nubo client signs: host, content-type,
 // content-md5 and every x-amz-* header.
 func signedHeaderNames(r *http.Request) []string {
-	names := []string{"host"}
+	names := make([]string, 1, len(r.Header)+1)
+	names[0] = "host"
 	for name := range r.Header {
-		n := strings.ToLower(name)
+		n := lowerHeaderName(name)
 		if strings.HasPrefix(n, "x-amz-") || n == "content-type" || n == "content-md5" || n == "content-encoding" {
 			names = append(names, n)
 		}
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	return names
+}
+
+// lowerHeaderName returns name in lowercase, without allocating for the
+// headers clients commonly send.
+func lowerHeaderName(name string) string {
+	switch name {
+	case "Content-Type":
+		return "content-type"
+	case "Content-Length":
+		return "content-length"
+	case "Content-Md5":
+		return "content-md5"
+	case "Content-Encoding":
+		return "content-encoding"
+	case "X-Amz-Date":
+		return "x-amz-date"
+	case "X-Amz-Target":
+		return "x-amz-target"
+	case "X-Amz-Content-Sha256":
+		return "x-amz-content-sha256"
+	case "X-Amz-Security-Token":
+		return "x-amz-security-token"
+	}
+	return strings.ToLower(name)
+}
+
+// Signer signs requests with SigV4 for one credential, region and service.
+// It keeps the signing key of the date it last signed for (one entry, so
+// the cache is bounded), so a request costs one HMAC instead of five, as
+// the AWS SDKs' key caches do. It is safe for concurrent use and must not be
+// copied after first use.
+type Signer struct {
+	cred            Credential
+	region, service string
+	key             atomic.Pointer[datedKey]
+}
+
+// datedKey is a signing key and the date (YYYYMMDD) it is derived for.
+type datedKey struct {
+	date string
+	key  []byte
+}
+
+// NewSigner returns a Signer for cred in region and service.
+func NewSigner(cred Credential, region, service string) *Signer {
+	return &Signer{cred: cred, region: region, service: service}
+}
+
+// signingKey returns the signing key for date, deriving it when the date
+// changes.
+func (s *Signer) signingKey(date string) []byte {
+	if k := s.key.Load(); k != nil && k.date == date {
+		return k.key
+	}
+	k := &datedKey{date: date, key: deriveKey(s.cred.SecretAccessKey, date, s.region, s.service)}
+	s.key.Store(k)
+	return k.key
+}
+
+// Sign signs r in place with SigV4 in the Authorization header, as SignV4
+// does, and returns the signature.
+func (s *Signer) Sign(r *http.Request, payloadHash string, t time.Time) string {
+	var dbuf [len(amzDateFormat)]byte
+	date := t.UTC().AppendFormat(dbuf[:0], amzDateFormat)
+	amzDate := string(date)
+	r.Header["X-Amz-Date"] = []string{amzDate}
+	if s.cred.SessionToken != "" {
+		r.Header.Set("X-Amz-Security-Token", s.cred.SessionToken)
+	}
+	if s.service == "s3" {
+		r.Header["X-Amz-Content-Sha256"] = []string{payloadHash}
+	}
+	signed := signedHeaderNames(r)
+	scope := amzDate[:8] + "/" + s.region + "/" + s.service + "/" + scopeTerminator
+	c := canonicalRequest{uri: canonicalURI(rawPath(r), s.service == "s3"), query: canonicalQuery(rawQuery(r), ""),
+		signed: signed, signedStr: strings.Join(signed, ";"), payload: payloadHash}
+	var cbuf [creqBufSize]byte
+	var sbuf [stsBufSize]byte
+	creq := appendCanonicalRequest(cbuf[:0], r, &c)
+	mac := hmacSHA256(s.signingKey(amzDate[:8]), appendStringToSign(sbuf[:0], amzDate, scope, creq))
+	sig := hex.EncodeToString(mac[:])
+	r.Header["Authorization"] = []string{algV4 + " Credential=" + s.cred.AccessKeyID + "/" + scope +
+		", SignedHeaders=" + c.signedStr + ", Signature=" + sig}
+	return sig
 }
 
 // SignV4 signs r in place with SigV4 in the Authorization header. payloadHash
 // is PayloadHash(body), UNSIGNED-PAYLOAD or a STREAMING-… value; for service
 // "s3" it is also sent as x-amz-content-sha256. r.URL must hold the path the
 // request will be sent with (escaped). It returns the signature (the seed of
-// a chunk-signed body).
+// a chunk-signed body). It derives the signing key on every call: a client
+// that signs many requests should keep a Signer instead.
 func SignV4(r *http.Request, payloadHash string, cred Credential, region, service string, t time.Time) string {
-	amzDate := t.UTC().Format(amzDateFormat)
-	r.Header.Set("X-Amz-Date", amzDate)
-	if cred.SessionToken != "" {
-		r.Header.Set("X-Amz-Security-Token", cred.SessionToken)
-	}
-	if service == "s3" {
-		r.Header.Set("X-Amz-Content-Sha256", payloadHash)
-	}
-	signed := signedHeaderNames(r)
-	scope := amzDate[:8] + "/" + region + "/" + service + "/" + scopeTerminator
-	signedStr := strings.Join(signed, ";")
-	creq := canonicalRequest(r.Method, canonicalURI(rawPath(r), service == "s3"), canonicalQuery(rawQuery(r), ""),
-		canonicalHeaders(r, signed), signedStr, payloadHash)
-	key := deriveKey(cred.SecretAccessKey, amzDate[:8], region, service)
-	sig := hex.EncodeToString(hmacSHA256(key, stringToSign(amzDate, scope, creq)))
-	r.Header.Set("Authorization", algV4+" Credential="+cred.AccessKeyID+"/"+scope+
-		", SignedHeaders="+signedStr+", Signature="+sig)
-	return sig
+	return NewSigner(cred, region, service).Sign(r, payloadHash, t)
 }
 
 // SignV4Chunked sets r's body to data framed as a chunk-signed aws-chunked
@@ -80,9 +150,10 @@ func SignV4Chunked(r *http.Request, data []byte, chunkSize int, alg checksum.Alg
 	}
 	r.Header.Set("Content-Encoding", "aws-chunked")
 	r.Header.Set("X-Amz-Decoded-Content-Length", strconv.Itoa(len(data)))
-	seed := SignV4(r, payload, cred, region, service, t)
+	signer := NewSigner(cred, region, service)
+	seed := signer.Sign(r, payload, t)
 	amzDate := t.UTC().Format(amzDateFormat)
-	s := &chunked.Signer{Key: deriveKey(cred.SecretAccessKey, amzDate[:8], region, service), Date: amzDate,
+	s := &chunked.Signer{Key: signer.signingKey(amzDate[:8]), Date: amzDate,
 		Scope: amzDate[:8] + "/" + region + "/" + service + "/" + scopeTerminator, Seed: seed}
 	body := chunked.Encode(data, chunkSize, s, trailers)
 	r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
@@ -117,10 +188,14 @@ func PresignV4(r *http.Request, payloadHash string, cred Credential, region, ser
 		q += "&"
 	}
 	q += strings.ReplaceAll(add.Encode(), "+", "%20")
-	creq := canonicalRequest(r.Method, canonicalURI(rawPath(r), service == "s3"), canonicalQuery(q, ""),
-		canonicalHeaders(r, []string{"host"}), "host", payloadHash)
+	c := canonicalRequest{uri: canonicalURI(rawPath(r), service == "s3"), query: canonicalQuery(q, ""),
+		signed: []string{"host"}, signedStr: "host", payload: payloadHash}
+	var cbuf [creqBufSize]byte
+	var sbuf [stsBufSize]byte
+	creq := appendCanonicalRequest(cbuf[:0], r, &c)
 	key := deriveKey(cred.SecretAccessKey, amzDate[:8], region, service)
-	sig := hex.EncodeToString(hmacSHA256(key, stringToSign(amzDate, scope, creq)))
+	mac := hmacSHA256(key, appendStringToSign(sbuf[:0], amzDate, scope, creq))
+	sig := hex.EncodeToString(mac[:])
 	u := *r.URL
 	u.RawQuery = q + "&X-Amz-Signature=" + sig
 	return u.String()

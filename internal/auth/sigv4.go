@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -108,9 +107,17 @@ func removeDotSegments(p string) string {
 }
 
 // uriEncode percent-encodes every byte except A-Za-z0-9-_.~ (and '/' unless
-// encodeSlash), with uppercase hex digits.
+// encodeSlash), with uppercase hex digits. It returns s itself when nothing
+// needs encoding.
 func uriEncode(s string, encodeSlash bool) string {
 	const hexUpper = "0123456789ABCDEF"
+	clean := true
+	for i := 0; i < len(s) && clean; i++ {
+		clean = isUnreserved(s[i]) || (s[i] == '/' && !encodeSlash)
+	}
+	if clean {
+		return s
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for i := 0; i < len(s); i++ {
@@ -197,32 +204,56 @@ func canonicalQuery(raw, skip string) string {
 	return b.String()
 }
 
-// headerValue returns the canonical value of header name (lowercase) on r:
-// values trimmed, inner whitespace runs collapsed, multiple values joined by ','.
-func headerValue(r *http.Request, name string) string {
-	var vals []string
-	switch name {
-	case "host":
+// appendHeaderValue appends the canonical value of header name (lowercase) on
+// r: values trimmed, inner whitespace runs collapsed, multiple values joined
+// by ','.
+func appendHeaderValue(dst []byte, r *http.Request, name string) []byte {
+	if name == "host" {
 		h := r.Host
 		if h == "" {
 			h = r.URL.Host
 		}
-		return canonicalSpaces(h)
-	default:
-		vals = r.Header.Values(name)
-		if len(vals) == 0 && name == "content-length" && r.ContentLength >= 0 &&
-			(r.ContentLength > 0 || r.Body != nil && r.Body != http.NoBody) {
-			return strconv.FormatInt(r.ContentLength, 10)
-		}
+		return append(dst, canonicalSpaces(h)...)
 	}
-	if len(vals) == 1 {
-		return canonicalSpaces(vals[0])
+	vals := headerValues(r.Header, name)
+	if len(vals) == 0 && name == "content-length" && r.ContentLength >= 0 &&
+		(r.ContentLength > 0 || r.Body != nil && r.Body != http.NoBody) {
+		return strconv.AppendInt(dst, r.ContentLength, 10)
 	}
-	out := make([]string, len(vals))
 	for i, v := range vals {
-		out[i] = canonicalSpaces(v)
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, canonicalSpaces(v)...)
 	}
-	return strings.Join(out, ",")
+	return dst
+}
+
+// headerValues returns h's values for the lowercase header name. Names made
+// of [a-z0-9-] are canonicalized in a stack buffer, so the lookup does not
+// allocate as http.Header.Values does; any other name takes Values' path.
+func headerValues(h http.Header, name string) []string {
+	var buf [64]byte
+	if len(name) > len(buf) {
+		return h.Values(name)
+	}
+	k := buf[:len(name)]
+	upper := true
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case 'a' <= c && c <= 'z':
+			if upper {
+				c -= 'a' - 'A'
+			}
+		case '0' <= c && c <= '9' || c == '-':
+		default:
+			return h.Values(name)
+		}
+		k[i] = c
+		upper = c == '-'
+	}
+	return h[string(k)]
 }
 
 // canonicalSpaces trims v and collapses its inner whitespace runs to one space
@@ -251,42 +282,93 @@ func asciiSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
-// canonicalHeaders returns the canonical header block for the signed names.
-func canonicalHeaders(r *http.Request, signed []string) string {
-	var b strings.Builder
-	b.Grow(64 * len(signed))
-	for _, n := range signed {
-		b.WriteString(n)
-		b.WriteByte(':')
-		b.WriteString(headerValue(r, n))
-		b.WriteByte('\n')
+// canonicalRequest is what a SigV4 canonical request is built from, besides
+// the request's method and headers.
+type canonicalRequest struct {
+	uri, query string   // canonical URI and query string
+	signed     []string // signed header names, lowercase and sorted
+	signedStr  string   // the signed names joined by ';'
+	payload    string   // the payload hash
+}
+
+// Sizes of the stack buffers a canonical request and a string to sign are
+// built in; longer ones spill to the heap.
+const (
+	creqBufSize = 1024
+	stsBufSize  = 256
+)
+
+// appendCanonicalRequest appends r's SigV4 canonical request to dst.
+func appendCanonicalRequest(dst []byte, r *http.Request, c *canonicalRequest) []byte {
+	dst = append(dst, r.Method...)
+	dst = append(dst, '\n')
+	dst = append(dst, c.uri...)
+	dst = append(dst, '\n')
+	dst = append(dst, c.query...)
+	dst = append(dst, '\n')
+	for _, n := range c.signed {
+		dst = append(dst, n...)
+		dst = append(dst, ':')
+		dst = appendHeaderValue(dst, r, n)
+		dst = append(dst, '\n')
 	}
-	return b.String()
+	dst = append(dst, '\n')
+	dst = append(dst, c.signedStr...)
+	dst = append(dst, '\n')
+	return append(dst, c.payload...)
 }
 
-func canonicalRequest(method, uri, query, headers, signed, payload string) string {
-	return method + "\n" + uri + "\n" + query + "\n" + headers + "\n" + signed + "\n" + payload
+// appendStringToSign appends the SigV4 string to sign for the canonical
+// request creq to dst.
+func appendStringToSign(dst []byte, amzDate, scope string, creq []byte) []byte {
+	h := sha256.Sum256(creq)
+	dst = append(dst, algV4+"\n"...)
+	dst = append(dst, amzDate...)
+	dst = append(dst, '\n')
+	dst = append(dst, scope...)
+	dst = append(dst, '\n')
+	return hex.AppendEncode(dst, h[:])
 }
 
-func stringToSign(amzDate, scope, creq string) string {
-	h := sha256.Sum256([]byte(creq))
-	var hx [2 * sha256.Size]byte
-	hex.Encode(hx[:], h[:])
-	return algV4 + "\n" + amzDate + "\n" + scope + "\n" + string(hx[:])
-}
-
-func hmacSHA256(key []byte, msg string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(msg))
-	return m.Sum(nil)
+// hmacSHA256 returns HMAC-SHA256(key, msg) (RFC 2104). It hashes in stack
+// buffers when msg is short, unlike crypto/hmac, which allocates two
+// digests and the pads per call; SigV4 computes one per request and five
+// per derived key.
+func hmacSHA256[T string | []byte](key []byte, msg T) [sha256.Size]byte {
+	const block = 64 // sha256.BlockSize
+	var k [block]byte
+	if len(key) > block {
+		sum := sha256.Sum256(key)
+		copy(k[:], sum[:])
+	} else {
+		copy(k[:], key)
+	}
+	var ibuf [block + 256]byte
+	in := ibuf[:]
+	if len(msg) > len(ibuf)-block {
+		in = make([]byte, block+len(msg))
+	}
+	in = in[:block+len(msg)]
+	for i := range k {
+		in[i] = k[i] ^ 0x36
+	}
+	copy(in[block:], msg)
+	inner := sha256.Sum256(in)
+	var out [block + sha256.Size]byte
+	for i := range k {
+		out[i] = k[i] ^ 0x5c
+	}
+	copy(out[block:], inner[:])
+	return sha256.Sum256(out[:])
 }
 
 // deriveKey computes the SigV4 signing key.
 func deriveKey(secret, date, region, service string) []byte {
 	k := hmacSHA256([]byte("AWS4"+secret), date)
-	k = hmacSHA256(k, region)
-	k = hmacSHA256(k, service)
-	return hmacSHA256(k, scopeTerminator)
+	k = hmacSHA256(k[:], region)
+	k = hmacSHA256(k[:], service)
+	k = hmacSHA256(k[:], scopeTerminator)
+	return k[:]
 }
 
 // keyCacheSize bounds the Verifier's signing-key cache.

@@ -50,15 +50,18 @@ func (v *Verifier) verifyV4(r *http.Request, sc Scope, opts VerifyOptions) (*Res
 	if p.query {
 		skip = "X-Amz-Signature"
 	}
-	creq := canonicalRequest(r.Method, canonicalURI(rawPath(r), opts.S3), canonicalQuery(rawQuery(r), skip),
-		canonicalHeaders(r, p.signed), p.signedStr, payload)
-	sts := stringToSign(p.amzDate, p.credScope, creq)
+	c := canonicalRequest{uri: canonicalURI(rawPath(r), opts.S3), query: canonicalQuery(rawQuery(r), skip),
+		signed: p.signed, signedStr: p.signedStr, payload: payload}
+	var cbuf [creqBufSize]byte
+	var sbuf [stsBufSize]byte
+	creq := appendCanonicalRequest(cbuf[:0], r, &c)
+	sts := appendStringToSign(sbuf[:0], p.amzDate, p.credScope, creq)
 	key := v.keys.get(cred.SecretAccessKey, p.scope.Date, p.scope.Region, p.scope.Service)
-	if !signatureMatches(hmacSHA256(key, sts), p.signature) {
+	if mac := hmacSHA256(key, sts); !signatureMatches(mac[:], p.signature) {
 		return nil, &Error{Kind: SignatureDoesNotMatch,
 			Message: "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
-			Details: map[string]string{"AWSAccessKeyId": p.scope.AccessKeyID, "StringToSign": sts,
-				"SignatureProvided": p.signature, "CanonicalRequest": creq}}
+			Details: map[string]string{"AWSAccessKeyId": p.scope.AccessKeyID, "StringToSign": string(sts),
+				"SignatureProvided": p.signature, "CanonicalRequest": string(creq)}}
 	}
 	res.PayloadHash = payload
 	if err := attachBody(r, res, p, payload, body, key, opts); err != nil {

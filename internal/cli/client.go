@@ -15,12 +15,14 @@ import (
 
 // apiClient makes signed AWS API calls to a running server, for the commands
 // that act as a client (invoke, logs). It speaks only the two wire forms they
-// need — rest-json and AWS JSON 1.1 — so the binary carries no SDK.
+// need — rest-json and AWS JSON 1.1 — so the binary carries no SDK. It is
+// not safe for concurrent use.
 type apiClient struct {
 	endpoint string
 	region   string
 	cred     auth.Credential
 	http     *http.Client
+	signers  map[string]*auth.Signer // by service, made on first use
 }
 
 // clientFlags registers the flags every client command shares.
@@ -31,7 +33,7 @@ func clientFlags(fs *flag.FlagSet) func() *apiClient {
 	sk := fs.String("secret-access-key", firstEnv("test", "AWS_SECRET_ACCESS_KEY"), "secret access key (AWS_SECRET_ACCESS_KEY)")
 	return func() *apiClient {
 		return &apiClient{endpoint: *ep, region: *region,
-			cred: auth.Credential{AccessKeyID: *ak, SecretAccessKey: *sk},
+			cred: auth.Credential{AccessKeyID: *ak, SecretAccessKey: *sk, SessionToken: os.Getenv("AWS_SESSION_TOKEN")},
 			http: &http.Client{Timeout: 16 * time.Minute}}
 	}
 }
@@ -58,11 +60,7 @@ func (e *apiError) Error() string { return fmt.Sprintf("%s (%d): %s", e.Code, e.
 // do signs and sends r with body, returning the response (status < 300) or the
 // decoded AWS error.
 func (c *apiClient) do(r *http.Request, body []byte, service string) (*http.Response, []byte, error) {
-	if token := os.Getenv("AWS_SESSION_TOKEN"); token != "" {
-		c.cred.SessionToken = token
-		r.Header.Set("X-Amz-Security-Token", token)
-	}
-	auth.SignV4(r, auth.PayloadHash(body), c.cred, c.region, service, time.Now())
+	c.signer(service).Sign(r, auth.PayloadHash(body), time.Now())
 	resp, err := c.http.Do(r)
 	if err != nil {
 		return nil, nil, err
@@ -87,6 +85,20 @@ func (c *apiClient) do(r *http.Request, body []byte, service string) (*http.Resp
 		return nil, nil, e
 	}
 	return resp, b, nil
+}
+
+// signer returns the client's signer for service, which keeps the signing
+// key between calls (logs tail polls).
+func (c *apiClient) signer(service string) *auth.Signer {
+	s := c.signers[service]
+	if s == nil {
+		s = auth.NewSigner(c.cred, c.region, service)
+		if c.signers == nil {
+			c.signers = make(map[string]*auth.Signer, 1)
+		}
+		c.signers[service] = s
+	}
+	return s
 }
 
 // jsonCall makes an AWS JSON 1.1 call and decodes the answer into out.
