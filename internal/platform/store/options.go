@@ -5,7 +5,7 @@ package store
 type Options struct {
 	// CacheSize is the block cache size in bytes; zero means 128 MiB.
 	CacheSize int64
-	// MemTableSize is the size of one memtable in bytes; zero means 4 MiB.
+	// MemTableSize is the size of one memtable in bytes; zero means 32 MiB.
 	MemTableSize uint64
 	// MaxOpenFiles bounds the table files kept open; zero means 256.
 	MaxOpenFiles int
@@ -16,7 +16,7 @@ type Options struct {
 
 const (
 	defaultCacheSize    = 128 << 20
-	defaultMemTableSize = 4 << 20
+	defaultMemTableSize = 32 << 20
 	defaultMaxOpenFiles = 256
 )
 
