@@ -58,6 +58,7 @@ func main() {
 	dir, err := os.MkdirTemp("", "nubo-bench-lambda")
 	check(err)
 	defer os.RemoveAll(dir)
+	server.SetProcs() // as nubo server does
 	srv, err := server.New(server.Config{Listen: "127.0.0.1:0", DataDir: dir})
 	check(err)
 	check(srv.Start(ctx))

@@ -70,6 +70,7 @@ func main() {
 	dir, err := os.MkdirTemp("", "nubo-bench-s3")
 	check(err)
 	defer os.RemoveAll(dir)
+	server.SetProcs() // as nubo server does
 	srv, err := server.New(server.Config{Listen: "127.0.0.1:0", DataDir: filepath.Join(dir, "nubo")})
 	check(err)
 	check(srv.Start(context.Background()))

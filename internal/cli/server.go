@@ -49,6 +49,7 @@ func runServer(args []string, stdout, stderr io.Writer) int {
 }
 
 func serve(cfg server.Config, stdout, stderr io.Writer) int {
+	server.SetProcs()
 	srv, err := server.New(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "nubo server: %v\n", err)
