@@ -61,7 +61,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 		return nil, err
 	}
 	out := &s3api.CompleteMultipartUploadOutput{Bucket: ptr(name), Key: ptr(key), ETag: ptr(quote(rec.ETag)),
-		Location: ptr(s.location(ctx, name, key)), VersionId: nonEmpty(res.versionID)}
+		Location: ptr(s.location(ctx, name, key)), VersionId: nonEmpty(res.versionID), Expiration: expiration(b.config(), key, rec)}
 	s.echoSSE(rec, &out.ServerSideEncryption, &out.SSEKMSKeyId, &out.BucketKeyEnabled)
 	return out, nil
 }

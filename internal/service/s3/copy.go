@@ -139,7 +139,8 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 	if err != nil {
 		return nil, err
 	}
-	out := &s3api.CopyObjectOutput{CopyObjectResult: &s3api.CopyObjectResult{ETag: ptr(quote(rec.ETag)), LastModified: ptr(rec.Modified)}}
+	out := &s3api.CopyObjectOutput{CopyObjectResult: &s3api.CopyObjectResult{ETag: ptr(quote(rec.ETag)), LastModified: ptr(rec.Modified)},
+		Expiration: expiration(cfg, key, rec)}
 	r := out.CopyObjectResult
 	checksumSet{&r.ChecksumCRC32, &r.ChecksumCRC32C, &r.ChecksumCRC64NVME, &r.ChecksumSHA1, &r.ChecksumSHA256}.set(rec.ChecksumAlg, rec.Checksum)
 	if rec.Checksum != "" {

@@ -54,6 +54,8 @@
 //   - Lifecycle rules expire current and noncurrent versions, remove expired
 //     delete markers and abort stale uploads every Options.LifecycleInterval
 //     on the Nubo clock; storage class transitions are NotImplemented.
+//     PUT, HEAD, GET, copy and multipart completion of a current version an
+//     Expiration rule matches answer x-amz-expiration (earliest rule).
 //   - CORS rules add Access-Control-* headers to matching requests;
 //     preflight (OPTIONS) answers come from Preflight and presigned POST
 //     uploads from PostObject, which the edge calls since the S3 model has

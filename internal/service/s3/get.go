@@ -69,6 +69,9 @@ func (s *Service) headOutput(res *readResult, in readInput) *s3api.HeadObjectOut
 	h := rec.Headers
 	out := &s3api.HeadObjectOutput{AcceptRanges: ptr("bytes"), LastModified: ptr(rec.Modified), ETag: ptr(quote(rec.ETag)),
 		ContentLength: ptr(rec.Size), Metadata: rec.Meta}
+	if in.versionID == "" {
+		out.Expiration = expiration(res.cfg, in.key, rec)
+	}
 	hdr := func(name string) *string {
 		if o := in.overrides[name]; o != nil {
 			return o
@@ -183,7 +186,7 @@ func getOutput(h *s3api.HeadObjectOutput) *s3api.GetObjectOutput {
 		ContentLanguage: h.ContentLanguage, ContentRange: h.ContentRange, ContentType: h.ContentType, Expires: h.Expires,
 		WebsiteRedirectLocation: h.WebsiteRedirectLocation, ServerSideEncryption: h.ServerSideEncryption, Metadata: h.Metadata,
 		SSEKMSKeyId: h.SSEKMSKeyId, BucketKeyEnabled: h.BucketKeyEnabled, StorageClass: h.StorageClass,
-		PartsCount: h.PartsCount, TagCount: h.TagCount}
+		PartsCount: h.PartsCount, TagCount: h.TagCount, Expiration: h.Expiration}
 }
 
 // DeleteObject deletes an object: the null version of an unversioned

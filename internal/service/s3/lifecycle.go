@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -153,6 +154,40 @@ func expiresAt(mod time.Time, days int32) time.Time {
 	} else {
 		return m.Add(day)
 	}
+}
+
+// expiration returns the x-amz-expiration value S3 sends with a current
+// version that an enabled Expiration rule will expire: the earliest
+// expiry-date and its rule-id (URL-encoded), or nil.
+func expiration(cfg *bucketConfig, key string, rec *objectRecord) *string {
+	if rec == nil || rec.DeleteMarker {
+		return nil
+	}
+	var when time.Time
+	var id string
+	for i := range cfg.rec.Lifecycle {
+		r := &cfg.rec.Lifecycle[i]
+		e := r.Expiration
+		if str(r.Status) != "Enabled" || e == nil || !ruleMatches(r, key, rec) {
+			continue
+		}
+		var t time.Time
+		switch {
+		case e.Days != nil:
+			t = expiresAt(rec.Modified, *e.Days)
+		case e.Date != nil:
+			t = e.Date.UTC()
+		default:
+			continue
+		}
+		if when.IsZero() || t.Before(when) {
+			when, id = t, str(r.ID)
+		}
+	}
+	if when.IsZero() {
+		return nil
+	}
+	return ptr(fmt.Sprintf("expiry-date=%q, rule-id=%q", when.Format(http.TimeFormat), url.PathEscape(id)))
 }
 
 // lifecycleAction is one expiration found by a sweep.

@@ -3,6 +3,7 @@ package s3
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,5 +141,99 @@ func TestCORS(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" ||
 		resp.Header.Get("Access-Control-Expose-Headers") != "ETag" {
 		t.Fatalf("actual request: %d %v", resp.StatusCode, resp.Header)
+	}
+}
+
+// TestExpirationHeader checks x-amz-expiration on PUT, HEAD, GET, copy and
+// multipart completion: the earliest enabled matching rule, its date rounded
+// to the next midnight UTC, and no header where no rule applies.
+func TestExpirationHeader(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	ctx := context.Background()
+	c := f.client
+	f.mkBucket(t, "exp")
+	date := time.Date(2031, 1, 2, 0, 0, 0, 0, time.UTC)
+	rules := []types.LifecycleRule{
+		{ID: aws.String("logs two days"), Status: types.ExpirationStatusEnabled, Filter: &types.LifecycleRuleFilter{Prefix: aws.String("logs/")},
+			Expiration: &types.LifecycleExpiration{Days: aws.Int32(2)}},
+		{ID: aws.String("tagged"), Status: types.ExpirationStatusEnabled,
+			Filter:     &types.LifecycleRuleFilter{Tag: &types.Tag{Key: aws.String("tmp"), Value: aws.String("yes")}},
+			Expiration: &types.LifecycleExpiration{Days: aws.Int32(1)}},
+		{ID: aws.String("off"), Status: types.ExpirationStatusDisabled, Filter: &types.LifecycleRuleFilter{Prefix: aws.String("")},
+			Expiration: &types.LifecycleExpiration{Days: aws.Int32(1)}},
+		{ID: aws.String("dated"), Status: types.ExpirationStatusEnabled, Filter: &types.LifecycleRuleFilter{Prefix: aws.String("archive/")},
+			Expiration: &types.LifecycleExpiration{Date: aws.Time(date)}},
+	}
+	if _, err := c.PutBucketLifecycleConfiguration(ctx, &sdks3.PutBucketLifecycleConfigurationInput{Bucket: aws.String("exp"),
+		LifecycleConfiguration: &types.BucketLifecycleConfiguration{Rules: rules}}); err != nil {
+		t.Fatal(err)
+	}
+	header := func(when time.Time, rule string) string {
+		return `expiry-date="` + when.Format(http.TimeFormat) + `", rule-id="` + rule + `"`
+	}
+	tests := []struct {
+		key, tagging string
+		days         int32     // 0: no Days rule applies
+		date         time.Time // a Date rule applies
+		rule         string
+	}{
+		{key: "logs/a", days: 2, rule: "logs%20two%20days"},
+		{key: "logs/b", tagging: "tmp=yes", days: 1, rule: "tagged"},
+		{key: "other/c", tagging: "tmp=no"},
+		{key: "archive/d", date: date, rule: "dated"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			put, err := c.PutObject(ctx, &sdks3.PutObjectInput{Bucket: aws.String("exp"), Key: aws.String(tt.key),
+				Body: strings.NewReader("x"), Tagging: aws.String(tt.tagging)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			head, err := c.HeadObject(ctx, &sdks3.HeadObjectInput{Bucket: aws.String("exp"), Key: aws.String(tt.key)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			get, err := c.GetObject(ctx, &sdks3.GetObjectInput{Bucket: aws.String("exp"), Key: aws.String(tt.key)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			get.Body.Close()
+			want := ""
+			switch {
+			case tt.days > 0:
+				want = header(expiresAt(aws.ToTime(head.LastModified), tt.days), tt.rule)
+			case !tt.date.IsZero():
+				want = header(tt.date, tt.rule)
+			}
+			for op, got := range map[string]*string{"PutObject": put.Expiration, "HeadObject": head.Expiration, "GetObject": get.Expiration} {
+				if aws.ToString(got) != want {
+					t.Errorf("%s Expiration = %q, want %q", op, aws.ToString(got), want)
+				}
+			}
+		})
+	}
+	cp, err := c.CopyObject(ctx, &sdks3.CopyObjectInput{Bucket: aws.String("exp"), Key: aws.String("logs/copy"), CopySource: aws.String("exp/other/c")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(aws.ToString(cp.Expiration), `rule-id="logs%20two%20days"`) {
+		t.Errorf("CopyObject Expiration = %q, want the logs rule", aws.ToString(cp.Expiration))
+	}
+	up, err := c.CreateMultipartUpload(ctx, &sdks3.CreateMultipartUploadInput{Bucket: aws.String("exp"), Key: aws.String("archive/mpu")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, err := c.UploadPart(ctx, &sdks3.UploadPartInput{Bucket: aws.String("exp"), Key: aws.String("archive/mpu"), UploadId: up.UploadId,
+		PartNumber: aws.Int32(1), Body: strings.NewReader("part")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := c.CompleteMultipartUpload(ctx, &sdks3.CompleteMultipartUploadInput{Bucket: aws.String("exp"), Key: aws.String("archive/mpu"),
+		UploadId: up.UploadId, MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{ETag: part.ETag, PartNumber: aws.Int32(1)}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := aws.ToString(done.Expiration), header(date, "dated"); got != want {
+		t.Errorf("CompleteMultipartUpload Expiration = %q, want %q", got, want)
 	}
 }

@@ -66,6 +66,7 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 		return nil, err
 	}
 	out.ETag = ptr(quote(rec.ETag))
+	out.Expiration = expiration(cfg, key, rec)
 	if res.versionID != "" {
 		out.VersionId = ptr(res.versionID)
 	}
