@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -48,7 +49,9 @@ func (s *Service) GetBucketVersioning(ctx context.Context, in *s3api.GetBucketVe
 	return out, nil
 }
 
-// validateTags checks a tag set as S3 does (InvalidTag).
+// validateTags checks a tag set as S3 does (InvalidTag) and returns it sorted
+// by key: S3 defines no order for a tag set, and sorted answers are the same
+// on every call and match what S3-compatible stores return.
 func validateTags(tags []s3api.Tag, max int) ([]tagKV, error) {
 	if len(tags) > max {
 		return nil, awsapi.Errorf("BadRequest", http.StatusBadRequest, "Object tags cannot be greater than %d", max)
@@ -70,6 +73,7 @@ func validateTags(tags []s3api.Tag, max int) ([]tagKV, error) {
 		seen[k] = true
 		out = append(out, tagKV{k, v})
 	}
+	slices.SortFunc(out, func(a, b tagKV) int { return strings.Compare(a.Key, b.Key) })
 	return out, nil
 }
 

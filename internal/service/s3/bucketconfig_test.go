@@ -2,6 +2,8 @@ package s3
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -140,5 +142,26 @@ func TestSDKBucketConfiguration(t *testing.T) {
 				t.Fatalf("got %v, want %q", err, st.want)
 			}
 		})
+	}
+}
+
+func TestTagsSortedByKey(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	ctx := context.Background()
+	f.mkBucket(t, "tags")
+	if _, err := f.client.PutObject(ctx, &sdks3.PutObjectInput{Bucket: aws.String("tags"), Key: aws.String("k"),
+		Body: strings.NewReader("x"), Tagging: aws.String("foo=bar&bar&Zed=1")}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.client.GetObjectTagging(ctx, &sdks3.GetObjectTaggingInput{Bucket: aws.String("tags"), Key: aws.String("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, tag := range out.TagSet {
+		got = append(got, aws.ToString(tag.Key)+"="+aws.ToString(tag.Value))
+	}
+	if want := []string{"Zed=1", "bar=", "foo=bar"}; !slices.Equal(got, want) {
+		t.Errorf("TagSet = %v, want %v", got, want)
 	}
 }
