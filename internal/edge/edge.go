@@ -62,7 +62,7 @@ type Config struct {
 	// OnRequest, when set, is called once after every AWS request (not admin
 	// requests) has been answered, on the request's goroutine; it should
 	// return quickly. When nil, requests build nothing for it.
-	OnRequest func(RequestLog)
+	OnRequest func(awsapi.RequestLog)
 	Log       *slog.Logger
 }
 

@@ -16,8 +16,8 @@ import (
 )
 
 // hookEdge is a test edge serving the test S3 model that records every
-// RequestLog it reports.
-func hookEdge(t testing.TB, hook bool) (*Server, *[]RequestLog, *sync.Mutex) {
+// awsapi.RequestLog it reports.
+func hookEdge(t testing.TB, hook bool) (*Server, *[]awsapi.RequestLog, *sync.Mutex) {
 	t.Helper()
 	api, err := awsapi.Load("s3", []byte(testS3Model), map[string]awsapi.OpTypes{
 		"PutObject": {Input: reflect.TypeOf(putObjectInput{}), Output: reflect.TypeOf(putObjectOutput{})},
@@ -27,12 +27,12 @@ func hookEdge(t testing.TB, hook bool) (*Server, *[]RequestLog, *sync.Mutex) {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex
-	var logs []RequestLog
+	var logs []awsapi.RequestLog
 	cfg := Config{Region: "us-east-1", Account: "000000000000",
 		Credentials: auth.NewStaticCredentials(auth.Credential{AccessKeyID: "test", SecretAccessKey: "test",
 			Caller: awsapi.Caller{Account: "000000000000", ARN: "arn:aws:iam::000000000000:root", Root: true}})}
 	if hook {
-		cfg.OnRequest = func(l RequestLog) {
+		cfg.OnRequest = func(l awsapi.RequestLog) {
 			mu.Lock()
 			logs = append(logs, l)
 			mu.Unlock()
@@ -217,7 +217,7 @@ func (discardWriter) WriteHeader(int)             {}
 func TestHookDoesNotDesyncConnections(t *testing.T) {
 	e := New(Config{Region: "us-east-1", Admin: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
-	}), OnRequest: func(RequestLog) {}})
+	}), OnRequest: func(awsapi.RequestLog) {}})
 	srv := httptest.NewServer(e)
 	defer srv.Close()
 	body := "Action=GetCallerIdentity&Version=2011-06-15&Pad=" + strings.Repeat("a", DefaultMaxBody+(1<<20))

@@ -234,7 +234,7 @@ func (s *Server) buildServices() error {
 	s.edge = edge.New(edge.Config{
 		Region: s.cfg.Region, Account: s.cfg.Account, Hostnames: s.cfg.Hostnames,
 		Credentials: stsSvc, Now: s.sys.Clock.Now, Admin: s.adminHandler(), Log: s.cfg.Log,
-		S3: s3Raw{s3Svc}, OnRequest: func(l edge.RequestLog) { s3Svc.RecordRequest(s3.RequestInfo(l)) },
+		S3: s3Raw{s3Svc}, OnRequest: s3Svc.RecordRequest,
 	})
 	implemented := map[string]bool{}
 	for _, svc := range s.services {

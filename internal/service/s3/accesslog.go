@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/nubo/nubo/internal/awsapi"
 )
 
 // logOperations maps S3 operations to the operation field of AWS's server
@@ -36,7 +38,7 @@ var logOperations = map[string]string{
 }
 
 // logOperation returns the access log operation of a request.
-func logOperation(l *RequestInfo) string {
+func logOperation(l *awsapi.RequestLog) string {
 	if op := l.Request.Operation; op != nil {
 		if name, ok := logOperations[op.Name]; ok {
 			return name
@@ -57,7 +59,7 @@ func logOperation(l *RequestInfo) string {
 // access log format. Fields Nubo does not know are "-": object size of
 // ranged or HEAD responses, access point ARN and aclRequired. The cipher
 // suite is Go's (IANA) name, not OpenSSL's.
-func (s *Service) formatAccessLog(l *RequestInfo) []byte {
+func (s *Service) formatAccessLog(l *awsapi.RequestLog) []byte {
 	req := l.Request
 	b := make([]byte, 0, 512)
 	b = append(b, s.ownerID...)
@@ -100,7 +102,7 @@ func (s *Service) formatAccessLog(l *RequestInfo) []byte {
 
 // requester is the canonical user id for the account's root, the IAM ARN
 // for other principals, "-" for anonymous requests.
-func (s *Service) requester(l *RequestInfo) string {
+func (s *Service) requester(l *awsapi.RequestLog) string {
 	c := l.Request.Caller
 	switch {
 	case c.Anonymous || c.ARN == "":
@@ -113,7 +115,7 @@ func (s *Service) requester(l *RequestInfo) string {
 
 // objectSize is the size of the object a successful PUT stored or a full
 // GET returned; unknown (0) otherwise.
-func objectSize(l *RequestInfo) int64 {
+func objectSize(l *awsapi.RequestLog) int64 {
 	switch {
 	case l.Status/100 != 2 || l.Key == "":
 		return 0

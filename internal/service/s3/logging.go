@@ -32,21 +32,6 @@ const DefaultLogFlushInterval = 5 * time.Minute
 // maxLogBuffer bounds the buffered log bytes before an early delivery.
 const maxLogBuffer = 4 << 20
 
-// RequestInfo describes one answered request, as the edge reports it (the
-// server converts edge.RequestLog, whose fields it mirrors one for one).
-type RequestInfo struct {
-	Request                           *awsapi.Request
-	Method, URI, Proto, Host, Referer string
-	Bucket, Key                       string
-	Status                            int
-	ErrorCode                         string
-	BytesSent, BodyBytes              int64
-	Start                             time.Time
-	TotalTime, TurnAround             time.Duration
-	SignatureVersion, AuthType        string
-	TLSVersion, CipherSuite           string
-}
-
 // requestLogs is the state of access logging and request metrics.
 type requestLogs struct {
 	mu      sync.Mutex // guards pending, size
@@ -150,7 +135,7 @@ func (s *Service) GetBucketLogging(ctx context.Context, in *s3api.GetBucketLoggi
 // bucket's request metrics and, when the bucket has logging enabled,
 // buffers its server access log line. Requests that name no existing bucket
 // (ListBuckets, NoSuchBucket) and other services' requests are ignored.
-func (s *Service) RecordRequest(l RequestInfo) {
+func (s *Service) RecordRequest(l awsapi.RequestLog) {
 	if l.Request == nil || l.Request.Service == nil || l.Request.Service.ID != "s3" || l.Bucket == "" {
 		return
 	}

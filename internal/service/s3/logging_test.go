@@ -41,7 +41,7 @@ func newLoggingFixture(t *testing.T) *fixture {
 		auth.Credential{AccessKeyID: "user", SecretAccessKey: "user",
 			Caller: awsapi.Caller{Account: testAccount, ARN: "arn:aws:iam::" + testAccount + ":user/alice", UserID: "AIDAALICE", AccessKeyID: "user"}})
 	e := edge.New(edge.Config{Region: "us-east-1", Account: testAccount, Credentials: creds, Now: f.sys.Clock.Now,
-		OnRequest: func(l edge.RequestLog) { f.svc.RecordRequest(RequestInfo(l)) }})
+		OnRequest: f.svc.RecordRequest})
 	e.Register(s3api.API(), f.svc.Handlers())
 	f.srv.Close()
 	f.srv = httptest.NewServer(e)
@@ -319,7 +319,7 @@ func FuzzAccessLogLine(f *testing.F) {
 	f.Fuzz(func(t *testing.T, key, ua, ref, uri string) {
 		req := &awsapi.Request{ID: "REQ1", SourceIP: "192.0.2.1", UserAgent: ua, Time: time.Unix(1700000000, 0),
 			Caller: awsapi.Caller{Account: testAccount, ARN: "arn:aws:iam::" + testAccount + ":user/a b"}}
-		l := RequestInfo{Request: req, Method: "GET", URI: uri, Proto: "HTTP/1.1", Host: "h", Referer: ref,
+		l := awsapi.RequestLog{Request: req, Method: "GET", URI: uri, Proto: "HTTP/1.1", Host: "h", Referer: ref,
 			Bucket: "src", Key: key, Status: 200, BytesSent: 3, TotalTime: time.Millisecond}
 		line := string(svc.formatAccessLog(&l))
 		if strings.Count(line, "\n") != 1 || !strings.HasSuffix(line, "\n") {

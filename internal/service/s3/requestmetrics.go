@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 
+	"github.com/nubo/nubo/internal/awsapi"
 	"github.com/nubo/nubo/internal/platform/metrics"
 )
 
@@ -61,7 +62,7 @@ var requestMetricNames = []struct {
 // Get/Put/Delete/Head/Post requests are those on objects (Head also on
 // buckets), List requests those listing a bucket, and 4xx/5xx errors are
 // samples of 0 or 1 per request so that their average is the error rate.
-func (s *Service) countRequest(l *RequestInfo) {
+func (s *Service) countRequest(l *awsapi.RequestLog) {
 	opName := ""
 	if op := l.Request.Operation; op != nil {
 		opName = op.Name
