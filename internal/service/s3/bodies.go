@@ -158,9 +158,9 @@ func (s *Service) openBody(ref bodyRef) (io.ReadCloser, error) {
 	case isManifestID(ref.Blob):
 		return s.openManifest(ref.Blob, ref.Size, 0, ref.Size)
 	case ref.Inline:
-		data, err := s.db.Get(inlineKey(ref.Seq))
+		data, err := s.inlineBody(ref.Seq)
 		if err != nil {
-			return nil, fmt.Errorf("s3: inline body %x: %w", ref.Seq, err)
+			return nil, err
 		}
 		return io.NopCloser(bytes.NewReader(data)), nil
 	}
@@ -169,6 +169,16 @@ func (s *Service) openBody(ref bodyRef) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("s3: open body: %w", err)
 	}
 	return f, nil
+}
+
+// inlineBody reads a body kept in the store under its version's or part's
+// seq.
+func (s *Service) inlineBody(seq uint64) ([]byte, error) {
+	data, err := s.db.Get(inlineKey(seq))
+	if err != nil {
+		return nil, fmt.Errorf("s3: inline body %x: %w", seq, err)
+	}
+	return data, nil
 }
 
 // openRange opens length bytes of stored data starting at off.
@@ -180,9 +190,9 @@ func (s *Service) openRange(ref bodyRef, off, length int64) (io.ReadCloser, erro
 		return s.openManifest(ref.Blob, ref.Size, off, length)
 	}
 	if ref.Inline {
-		data, err := s.db.Get(inlineKey(ref.Seq))
+		data, err := s.inlineBody(ref.Seq)
 		if err != nil {
-			return nil, fmt.Errorf("s3: inline body: %w", err)
+			return nil, err
 		}
 		return io.NopCloser(bytes.NewReader(data[off : off+length])), nil
 	}

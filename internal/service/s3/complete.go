@@ -98,11 +98,7 @@ func (s *Service) singlePart(rec *objectRecord, p *partRecord) ([]byte, error) {
 	if !p.Inline {
 		return nil, nil
 	}
-	data, err := s.db.Get(inlineKey(p.Seq))
-	if err != nil {
-		return nil, fmt.Errorf("s3: read part: %w", err)
-	}
-	return data, nil
+	return s.inlineBody(p.Seq)
 }
 
 // finishUpload deletes the upload and its part records in the completing

@@ -127,7 +127,7 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 	}
 	var inline []byte
 	if rec.Inline {
-		if inline, err = s.db.Get(inlineKey(src.Seq)); err != nil {
+		if inline, err = s.inlineBody(src.Seq); err != nil {
 			return nil, err
 		}
 	}

@@ -189,9 +189,9 @@ func (s *Service) openSegment(seg *segment) error {
 		return nil
 	}
 	if seg.ref.Inline {
-		data, err := s.db.Get(inlineKey(seg.ref.Seq))
+		data, err := s.inlineBody(seg.ref.Seq)
 		if err != nil {
-			return fmt.Errorf("s3: inline part %x: %w", seg.ref.Seq, err)
+			return err
 		}
 		if int64(len(data)) < seg.off+seg.n {
 			return fmt.Errorf("s3: inline part %x holds %d bytes, want %d", seg.ref.Seq, len(data), seg.off+seg.n)

@@ -109,8 +109,8 @@ func (s *Service) readVersion(ctx context.Context, b *bucket, key, versionID str
 		return nil, nil, err
 	}
 	if b.current.wantsBody(rec) {
-		if data, err = s.db.Get(inlineKey(rec.Seq)); err != nil {
-			return nil, nil, fmt.Errorf("s3: inline body %x: %w", rec.Seq, err)
+		if data, err = s.inlineBody(rec.Seq); err != nil {
+			return nil, nil, err
 		}
 	}
 	b.current.fill(key, cachedVersion{rec, data}, gen)
