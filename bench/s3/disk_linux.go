@@ -14,17 +14,17 @@ import (
 // diskBW is the disk's sequential bandwidth in MiB/s measured in this run.
 type diskBW struct{ write, read samples }
 
-// benchDisk writes st.diskMiB MiB in 1 MiB writes followed by one fsync, then
+// benchDisk writes st.mib MiB in 1 MiB writes followed by one fsync, then
 // reads the file back after dropping it from the page cache, st.runs times.
 func benchDisk(st settings, dir string) diskBW {
-	fmt.Printf("\n== disk baseline (%d MiB, 1 MiB writes + fsync; read after POSIX_FADV_DONTNEED), same filesystem as Nubo's data\n", st.diskMiB)
+	fmt.Printf("\n== disk baseline (%d MiB, 1 MiB writes + fsync; read after POSIX_FADV_DONTNEED), same filesystem as Nubo's data\n", st.mib)
 	buf := make([]byte, 1<<20)
 	_, err := rand.Read(buf)
 	check(err)
 	var bw diskBW
 	for i := 0; i < st.runs; i++ {
 		name := filepath.Join(dir, "disk.bin")
-		w, err := writeFile(name, buf, st.diskMiB)
+		w, err := writeFile(name, buf, st.mib)
 		check(err)
 		r, err := readCold(name, buf)
 		check(err)
