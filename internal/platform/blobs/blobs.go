@@ -29,6 +29,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // ErrNotFound is returned for a hash with no blob.
@@ -67,6 +68,9 @@ func (r Ref) ETag() string { return `"` + r.MD5 + `"` }
 // Store is a content-addressed blob directory. It is safe for concurrent use.
 type Store struct {
 	dir string
+	// bufs holds *[]byte copy buffers of copyBufferSize, so a Put does not
+	// allocate (and the collector does not reclaim) a MiB of buffers.
+	bufs sync.Pool
 }
 
 // Open opens (creating if needed) the blob store in dir and removes temporary
@@ -86,7 +90,12 @@ func Open(dir string) (*Store, error) {
 			}
 		}
 	}
-	return &Store{dir: dir}, nil
+	s := &Store{dir: dir}
+	s.bufs.New = func() any {
+		b := make([]byte, copyBufferSize)
+		return &b
+	}
+	return s, nil
 }
 
 // ValidHash reports whether h is a well-formed blob address: 64 lowercase
@@ -166,7 +175,7 @@ func (s *Store) put(ctx context.Context, r io.Reader, known string) (ref Ref, er
 		sh = sha256.New()
 		hs = append(hs, sh)
 	}
-	n, err := copyBody(ctx, tmp, r, hs)
+	n, err := s.copyBody(ctx, tmp, r, hs)
 	if err != nil {
 		return Ref{}, fmt.Errorf("blobs: put: %w", err)
 	}
@@ -199,18 +208,23 @@ type chunk struct {
 // the previous ones, so waiting for a client's bytes overlaps the hashing and
 // the file writes; and every writeBackSize bytes the kernel is asked to start
 // writing the file back. copyBody returns only once the reader has stopped,
-// so r is not read after it returns.
-func copyBody(ctx context.Context, f *os.File, r io.Reader, hs []hash.Hash) (int64, error) {
+// so r is not read after it returns, and its buffers go back to the pool.
+func (s *Store) copyBody(ctx context.Context, f *os.File, r io.Reader, hs []hash.Hash) (int64, error) {
 	full := make(chan chunk, pipelineDepth)
 	free := make(chan []byte, pipelineDepth)
-	for range pipelineDepth {
-		free <- make([]byte, copyBufferSize)
+	var bufs [pipelineDepth]*[]byte
+	for i := range bufs {
+		bufs[i] = s.bufs.Get().(*[]byte)
+		free <- *bufs[i]
 	}
 	stop := make(chan struct{})
 	go readChunks(ctxReader{ctx, r}, free, full, stop)
 	defer func() {
 		close(stop)
 		for range full { // until the reader closes it
+		}
+		for _, b := range bufs {
+			s.bufs.Put(b)
 		}
 	}()
 	var n, flushed int64
