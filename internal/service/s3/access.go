@@ -89,6 +89,7 @@ func policyContext(req *awsapi.Request) map[string][]string {
 	if req.UserAgent != "" {
 		m["aws:UserAgent"] = []string{req.UserAgent}
 	}
+	sseConditionKeys(req, m)
 	c := req.Caller
 	if !c.Anonymous {
 		m["aws:PrincipalArn"] = []string{c.ARN}

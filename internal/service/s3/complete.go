@@ -32,13 +32,17 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 	if err != nil {
 		return nil, err
 	}
+	if err := checkUploadKey(up.SSEC, ssecHeaders{alg: in.SSECustomerAlgorithm, key: in.SSECustomerKey, md5: in.SSECustomerKeyMD5},
+		up.ChecksumAlg != ""); err != nil {
+		return nil, err
+	}
 	parts, err := s.checkCompletion(up, in.MultipartUpload)
 	if err != nil {
 		return nil, err
 	}
 	rec := &objectRecord{Seq: s.nextSeq(), ETag: multipartETag(parts), Modified: s.now(ctx), Parts: int32(len(parts)),
 		Headers: up.Headers, Meta: up.Meta, Tags: up.Tags, SSE: up.SSE, SSEKMSKeyID: up.SSEKMSKeyID, StorageClass: up.StorageClass,
-		Upload: up.UploadID}
+		Upload: up.UploadID, SSEC: up.SSEC}
 	for _, p := range parts {
 		rec.Size += p.Size
 		rec.PartSizes = append(rec.PartSizes, p.Size)

@@ -121,7 +121,7 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 	if err != nil {
 		return nil, err
 	}
-	if cs.bucket == name && cs.key == key && cs.versionID == "" && str(in.MetadataDirective) != "REPLACE" && in.ServerSideEncryption == nil &&
+	if cs.bucket == name && cs.key == key && cs.versionID == "" && str(in.MetadataDirective) != "REPLACE" && in.ServerSideEncryption == nil && in.SSECustomerAlgorithm == nil &&
 		in.StorageClass == nil && in.WebsiteRedirectLocation == nil && str(in.TaggingDirective) != "REPLACE" {
 		return nil, errInvalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
@@ -151,6 +151,7 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 	}
 	out.VersionId = nonEmpty(res.versionID)
 	s.echoSSE(rec, &out.ServerSideEncryption, &out.SSEKMSKeyId, &out.BucketKeyEnabled)
+	echoSSEC(rec.SSEC, &out.SSECustomerAlgorithm, &out.SSECustomerKeyMD5)
 	return out, nil
 }
 
@@ -168,9 +169,10 @@ func (s *Service) copiedRecord(ctx context.Context, cfg *bucketConfig, in *s3api
 		ContentLanguage: in.ContentLanguage, CacheControl: in.CacheControl, Expires: in.Expires,
 		WebsiteRedirect: in.WebsiteRedirectLocation, Metadata: in.Metadata, Tagging: in.Tagging, SSE: in.ServerSideEncryption,
 		KMSKeyID: in.SSEKMSKeyId, BucketKey: in.BucketKeyEnabled, StorageClass: in.StorageClass,
-		SSECustomerAlgorithm: in.SSECustomerAlgorithm}
-	if in.CopySourceSSECustomerAlgorithm != nil {
-		return nil, awsapi.NotImplemented("s3", "CopyObject from an SSE-C source")
+		SSECustomerAlgorithm: in.SSECustomerAlgorithm, SSECustomerKey: in.SSECustomerKey, SSECustomerKeyMD5: in.SSECustomerKeyMD5}
+	if err := checkReadKey(src.SSEC, ssecHeaders{alg: in.CopySourceSSECustomerAlgorithm, key: in.CopySourceSSECustomerKey,
+		md5: in.CopySourceSSECustomerKeyMD5, copySource: true}); err != nil {
+		return nil, err
 	}
 	meta, err := buildMeta(cfg, mi)
 	if err != nil {
@@ -224,6 +226,9 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 	if err != nil {
 		return nil, err
 	}
+	if err := partCopyKeys(up, src, in); err != nil {
+		return nil, err
+	}
 	rng := &byteRange{0, src.Size}
 	if r := str(in.CopySourceRange); r != "" {
 		parsed, err := parseRange(r, src.Size)
@@ -258,9 +263,8 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 	if srcCfg.rec.Versioning != "" {
 		out.CopySourceVersionId = ptr(src.versionID())
 	}
-	if up.SSE != "" {
-		out.ServerSideEncryption = ptr(up.SSE)
-	}
+	s.echoUploadSSE(up, &out.ServerSideEncryption, &out.SSEKMSKeyId)
+	echoSSEC(up.SSEC, &out.SSECustomerAlgorithm, &out.SSECustomerKeyMD5)
 	return out, nil
 }
 

@@ -43,7 +43,12 @@
 //     Explicit grants, object ACLs other than private and PutObjectAcl are
 //     NotImplemented.
 //   - Server-side encryption settings are recorded and echoed; bodies are not
-//     encrypted at rest. SSE-C is NotImplemented.
+//     encrypted at rest. SSE-C keys are checked as S3 checks them (ssec.go):
+//     an object written with one keeps a salted HMAC-SHA256 of the key and
+//     its MD5, never the key, and GET, HEAD, copies and parts must present
+//     the same key. SSE-C over plain HTTP is accepted (S3 requires HTTPS);
+//     CompleteMultipartUpload checks the key when sent, and requires it only
+//     for uploads with a checksum algorithm, as AWS documents.
 //   - Multipart objects have no object-level checksum (SDKs skip composite
 //     values); CopyObject keeps the source ETag instead of recomputing it.
 //     A retried CompleteMultipartUpload gets the first completion's answer

@@ -20,6 +20,7 @@ type readInput struct {
 	checksumMode                        string
 	overrides                           map[string]*string
 	responseExpires                     *time.Time
+	ssec                                ssecHeaders
 }
 
 // readResult is a version about to be returned.
@@ -38,12 +39,18 @@ func (s *Service) read(ctx context.Context, in readInput) (*readResult, error) {
 	if err := checkKey(in.key); err != nil {
 		return nil, err
 	}
+	if err := rejectSSEOnRead(ctx); err != nil {
+		return nil, err
+	}
 	b, cfg, err := s.bucketFor(ctx, in.bucket, "s3:GetObject", in.key)
 	if err != nil {
 		return nil, err
 	}
 	rec, data, err := s.readVersion(ctx, b, in.key, in.versionID)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkReadKey(rec.SSEC, in.ssec); err != nil {
 		return nil, err
 	}
 	res := &readResult{rec: rec, data: data, cfg: cfg}
@@ -101,6 +108,7 @@ func (s *Service) headOutput(res *readResult, in readInput) *s3api.HeadObjectOut
 		out.PartsCount = ptr(rec.Parts)
 	}
 	s.echoSSE(rec, &out.ServerSideEncryption, &out.SSEKMSKeyId, &out.BucketKeyEnabled)
+	echoSSEC(rec.SSEC, &out.SSECustomerAlgorithm, &out.SSECustomerKeyMD5)
 	wholeOrPart := res.rng == nil || (in.partNumber != nil && rec.Parts == 0)
 	if in.checksumMode == "ENABLED" && wholeOrPart && rec.Checksum != "" {
 		checksumSet{&out.ChecksumCRC32, &out.ChecksumCRC32C, &out.ChecksumCRC64NVME, &out.ChecksumSHA1, &out.ChecksumSHA256}.set(rec.ChecksumAlg, rec.Checksum)
@@ -139,7 +147,8 @@ func (s *Service) GetObject(ctx context.Context, in *s3api.GetObjectInput) (*s3a
 		rangeHeader: str(in.Range), ifMatch: in.IfMatch, ifNoneMatch: in.IfNoneMatch, ifMod: in.IfModifiedSince,
 		ifUnmod: in.IfUnmodifiedSince, partNumber: in.PartNumber, checksumMode: str(in.ChecksumMode),
 		overrides: overrides(in.ResponseContentType, in.ResponseContentEncoding, in.ResponseContentDisposition,
-			in.ResponseContentLanguage, in.ResponseCacheControl), responseExpires: in.ResponseExpires})
+			in.ResponseContentLanguage, in.ResponseCacheControl), responseExpires: in.ResponseExpires,
+		ssec: ssecHeaders{alg: in.SSECustomerAlgorithm, key: in.SSECustomerKey, md5: in.SSECustomerKeyMD5}})
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +179,8 @@ func (s *Service) HeadObject(ctx context.Context, in *s3api.HeadObjectInput) (*s
 		rangeHeader: str(in.Range), ifMatch: in.IfMatch, ifNoneMatch: in.IfNoneMatch, ifMod: in.IfModifiedSince,
 		ifUnmod: in.IfUnmodifiedSince, partNumber: in.PartNumber, checksumMode: str(in.ChecksumMode),
 		overrides: overrides(in.ResponseContentType, in.ResponseContentEncoding, in.ResponseContentDisposition,
-			in.ResponseContentLanguage, in.ResponseCacheControl), responseExpires: in.ResponseExpires})
+			in.ResponseContentLanguage, in.ResponseCacheControl), responseExpires: in.ResponseExpires,
+		ssec: ssecHeaders{alg: in.SSECustomerAlgorithm, key: in.SSECustomerKey, md5: in.SSECustomerKeyMD5}})
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +196,8 @@ func getOutput(h *s3api.HeadObjectOutput) *s3api.GetObjectOutput {
 		ContentLanguage: h.ContentLanguage, ContentRange: h.ContentRange, ContentType: h.ContentType, Expires: h.Expires,
 		WebsiteRedirectLocation: h.WebsiteRedirectLocation, ServerSideEncryption: h.ServerSideEncryption, Metadata: h.Metadata,
 		SSEKMSKeyId: h.SSEKMSKeyId, BucketKeyEnabled: h.BucketKeyEnabled, StorageClass: h.StorageClass,
-		PartsCount: h.PartsCount, TagCount: h.TagCount, Expiration: h.Expiration}
+		PartsCount: h.PartsCount, TagCount: h.TagCount, Expiration: h.Expiration,
+		SSECustomerAlgorithm: h.SSECustomerAlgorithm, SSECustomerKeyMD5: h.SSECustomerKeyMD5}
 }
 
 // DeleteObject deletes an object: the null version of an unversioned

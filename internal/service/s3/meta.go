@@ -23,7 +23,7 @@ type metaInput struct {
 	SSE, KMSKeyID                                                     *string
 	BucketKey                                                         *bool
 	StorageClass                                                      *string
-	SSECustomerAlgorithm                                              *string
+	SSECustomerAlgorithm, SSECustomerKey, SSECustomerKeyMD5           *string
 }
 
 // objectMeta is the validated form of metaInput.
@@ -34,6 +34,7 @@ type objectMeta struct {
 	sse, kms     string
 	bucketKey    bool
 	storageClass string
+	ssec         *ssecRecord // set when written with SSE-C
 }
 
 var storageClasses = map[string]bool{
@@ -81,9 +82,6 @@ func buildMeta(cfg *bucketConfig, in metaInput) (*objectMeta, error) {
 		}
 		m.tags = tags
 	}
-	if in.SSECustomerAlgorithm != nil {
-		return nil, awsapi.NotImplemented("s3", "server-side encryption with customer-provided keys (SSE-C)")
-	}
 	m.sse, m.kms, m.bucketKey = bucketSSE(cfg)
 	if in.SSE != nil {
 		switch *in.SSE {
@@ -99,6 +97,9 @@ func buildMeta(cfg *bucketConfig, in metaInput) (*objectMeta, error) {
 	}
 	if m.sse == "AES256" {
 		m.kms, m.bucketKey = "", false
+	}
+	if err := writeEncryption(m, in); err != nil {
+		return nil, err
 	}
 	m.storageClass = "STANDARD"
 	if sc := str(in.StorageClass); sc != "" {
@@ -157,6 +158,7 @@ func stripAWSChunked(ce string) string {
 func (m *objectMeta) apply(rec *objectRecord) {
 	rec.Headers, rec.Meta, rec.Tags = m.headers, m.meta, m.tags
 	rec.SSE, rec.SSEKMSKeyID, rec.BucketKey, rec.StorageClass = m.sse, m.kms, m.bucketKey, m.storageClass
+	rec.SSEC = m.ssec
 }
 
 // checksumSet is the set of checksum fields of an input or output.

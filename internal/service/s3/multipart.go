@@ -37,13 +37,14 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMul
 		ContentDisposition: in.ContentDisposition, ContentLanguage: in.ContentLanguage, CacheControl: in.CacheControl,
 		Expires: in.Expires, WebsiteRedirect: in.WebsiteRedirectLocation, Metadata: in.Metadata, Tagging: in.Tagging,
 		SSE: in.ServerSideEncryption, KMSKeyID: in.SSEKMSKeyId, BucketKey: in.BucketKeyEnabled,
-		StorageClass: in.StorageClass, SSECustomerAlgorithm: in.SSECustomerAlgorithm})
+		StorageClass: in.StorageClass, SSECustomerAlgorithm: in.SSECustomerAlgorithm, SSECustomerKey: in.SSECustomerKey,
+		SSECustomerKeyMD5: in.SSECustomerKeyMD5})
 	if err != nil {
 		return nil, err
 	}
 	up := uploadRecord{UploadID: newUploadID(s.nextSeq()), Bucket: name, Key: key, Initiated: s.now(ctx),
 		Headers: meta.headers, Meta: meta.meta, Tags: meta.tags, SSE: meta.sse, SSEKMSKeyID: meta.kms,
-		StorageClass: meta.storageClass}
+		StorageClass: meta.storageClass, SSEC: meta.ssec}
 	if a := str(in.ChecksumAlgorithm); a != "" {
 		alg, ok := checksum.ParseAlgorithm(a)
 		if !ok {
@@ -66,9 +67,8 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMul
 		return nil, fmt.Errorf("s3: create upload: %w", err)
 	}
 	out := &s3api.CreateMultipartUploadOutput{Bucket: ptr(name), Key: ptr(key), UploadId: ptr(up.UploadID)}
-	if up.SSE != "" {
-		out.ServerSideEncryption = ptr(up.SSE)
-	}
+	s.echoUploadSSE(&up, &out.ServerSideEncryption, &out.SSEKMSKeyId)
+	echoSSEC(up.SSEC, &out.SSECustomerAlgorithm, &out.SSECustomerKeyMD5)
 	if up.ChecksumAlg != "" {
 		out.ChecksumAlgorithm, out.ChecksumType = ptr(up.ChecksumAlg), ptr(up.ChecksumType)
 	}
@@ -120,6 +120,9 @@ func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s
 	if err != nil {
 		return nil, err
 	}
+	if err := checkUploadKey(up.SSEC, ssecHeaders{alg: in.SSECustomerAlgorithm, key: in.SSECustomerKey, md5: in.SSECustomerKeyMD5}, true); err != nil {
+		return nil, err
+	}
 	sums := checksumSet{&in.ChecksumCRC32, &in.ChecksumCRC32C, &in.ChecksumCRC64NVME, &in.ChecksumSHA1, &in.ChecksumSHA256}
 	alg, err := requestedChecksum(ctx, in.ChecksumAlgorithm, sums.values())
 	if err != nil {
@@ -139,9 +142,8 @@ func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s
 	}
 	out := &s3api.UploadPartOutput{ETag: ptr(quote(part.ETag))}
 	checksumSet{&out.ChecksumCRC32, &out.ChecksumCRC32C, &out.ChecksumCRC64NVME, &out.ChecksumSHA1, &out.ChecksumSHA256}.set(string(alg), part.Checksum)
-	if up.SSE != "" {
-		out.ServerSideEncryption = ptr(up.SSE)
-	}
+	s.echoUploadSSE(up, &out.ServerSideEncryption, &out.SSEKMSKeyId)
+	echoSSEC(up.SSEC, &out.SSECustomerAlgorithm, &out.SSECustomerKeyMD5)
 	return out, nil
 }
 

@@ -41,7 +41,8 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 		ContentDisposition: in.ContentDisposition, ContentLanguage: in.ContentLanguage, CacheControl: in.CacheControl,
 		Expires: in.Expires, WebsiteRedirect: in.WebsiteRedirectLocation, Metadata: in.Metadata, Tagging: in.Tagging,
 		SSE: in.ServerSideEncryption, KMSKeyID: in.SSEKMSKeyId, BucketKey: in.BucketKeyEnabled,
-		StorageClass: in.StorageClass, SSECustomerAlgorithm: in.SSECustomerAlgorithm})
+		StorageClass: in.StorageClass, SSECustomerAlgorithm: in.SSECustomerAlgorithm, SSECustomerKey: in.SSECustomerKey,
+		SSECustomerKeyMD5: in.SSECustomerKeyMD5})
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +72,7 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 		out.VersionId = ptr(res.versionID)
 	}
 	s.echoSSE(rec, &out.ServerSideEncryption, &out.SSEKMSKeyId, &out.BucketKeyEnabled)
+	echoSSEC(rec.SSEC, &out.SSECustomerAlgorithm, &out.SSECustomerKeyMD5)
 	checksumSet{&out.ChecksumCRC32, &out.ChecksumCRC32C, &out.ChecksumCRC64NVME, &out.ChecksumSHA1, &out.ChecksumSHA256}.set(rec.ChecksumAlg, rec.Checksum)
 	if rec.Checksum != "" {
 		out.ChecksumType = ptr("FULL_OBJECT")

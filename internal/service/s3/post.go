@@ -241,7 +241,10 @@ func postMeta(f map[string]string) metaInput {
 	mi := metaInput{ContentType: opt("content-type"), ContentEncoding: opt("content-encoding"),
 		ContentDisposition: opt("content-disposition"), CacheControl: opt("cache-control"), Expires: opt("expires"),
 		WebsiteRedirect: opt("x-amz-website-redirect-location"), SSE: opt("x-amz-server-side-encryption"),
-		KMSKeyID: opt("x-amz-server-side-encryption-aws-kms-key-id"), StorageClass: opt("x-amz-storage-class")}
+		KMSKeyID: opt("x-amz-server-side-encryption-aws-kms-key-id"), StorageClass: opt("x-amz-storage-class"),
+		SSECustomerAlgorithm: opt("x-amz-server-side-encryption-customer-algorithm"),
+		SSECustomerKey:       opt("x-amz-server-side-encryption-customer-key"),
+		SSECustomerKeyMD5:    opt("x-amz-server-side-encryption-customer-key-md5")}
 	for k, v := range f {
 		if name, ok := strings.CutPrefix(k, "x-amz-meta-"); ok {
 			if mi.Metadata == nil {

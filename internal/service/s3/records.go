@@ -108,6 +108,7 @@ type objectRecord struct {
 	SSE          string            `json:"sse,omitempty"`
 	SSEKMSKeyID  string            `json:"kms,omitempty"`
 	BucketKey    bool              `json:"bk,omitempty"`
+	SSEC         *ssecRecord       `json:"ssec,omitempty"` // SSE-C key fingerprint
 	ChecksumAlg  string            `json:"ca,omitempty"`
 	Checksum     string            `json:"cv,omitempty"`
 	ChecksumType string            `json:"ct,omitempty"`
@@ -219,6 +220,7 @@ type uploadRecord struct {
 	Tags         []tagKV           `json:"tags,omitempty"`
 	SSE          string            `json:"sse,omitempty"`
 	SSEKMSKeyID  string            `json:"kms,omitempty"`
+	SSEC         *ssecRecord       `json:"ssec,omitempty"` // SSE-C key fingerprint
 	ChecksumAlg  string            `json:"ca,omitempty"`
 	ChecksumType string            `json:"ct,omitempty"`
 	StorageClass string            `json:"sc,omitempty"`
