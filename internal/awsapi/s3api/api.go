@@ -47,6 +47,9 @@ type Handler interface {
 	GetBucketVersioning(ctx context.Context, in *GetBucketVersioningInput) (*GetBucketVersioningOutput, error)
 	GetObject(ctx context.Context, in *GetObjectInput) (*GetObjectOutput, error)
 	GetObjectAcl(ctx context.Context, in *GetObjectAclInput) (*GetObjectAclOutput, error)
+	GetObjectLegalHold(ctx context.Context, in *GetObjectLegalHoldInput) (*GetObjectLegalHoldOutput, error)
+	GetObjectLockConfiguration(ctx context.Context, in *GetObjectLockConfigurationInput) (*GetObjectLockConfigurationOutput, error)
+	GetObjectRetention(ctx context.Context, in *GetObjectRetentionInput) (*GetObjectRetentionOutput, error)
 	GetObjectTagging(ctx context.Context, in *GetObjectTaggingInput) (*GetObjectTaggingOutput, error)
 	HeadBucket(ctx context.Context, in *HeadBucketInput) (*HeadBucketOutput, error)
 	HeadObject(ctx context.Context, in *HeadObjectInput) (*HeadObjectOutput, error)
@@ -67,6 +70,9 @@ type Handler interface {
 	PutBucketTagging(ctx context.Context, in *PutBucketTaggingInput) (*PutBucketTaggingOutput, error)
 	PutBucketVersioning(ctx context.Context, in *PutBucketVersioningInput) (*PutBucketVersioningOutput, error)
 	PutObject(ctx context.Context, in *PutObjectInput) (*PutObjectOutput, error)
+	PutObjectLegalHold(ctx context.Context, in *PutObjectLegalHoldInput) (*PutObjectLegalHoldOutput, error)
+	PutObjectLockConfiguration(ctx context.Context, in *PutObjectLockConfigurationInput) (*PutObjectLockConfigurationOutput, error)
+	PutObjectRetention(ctx context.Context, in *PutObjectRetentionInput) (*PutObjectRetentionOutput, error)
 	PutObjectTagging(ctx context.Context, in *PutObjectTaggingInput) (*PutObjectTaggingOutput, error)
 	UploadPart(ctx context.Context, in *UploadPartInput) (*UploadPartOutput, error)
 	UploadPartCopy(ctx context.Context, in *UploadPartCopyInput) (*UploadPartCopyOutput, error)
@@ -103,6 +109,9 @@ var loadAPI = sync.OnceValue(func() *awsapi.Service {
 		"GetBucketVersioning":                {Input: reflect.TypeOf(GetBucketVersioningInput{}), Output: reflect.TypeOf(GetBucketVersioningOutput{})},
 		"GetObject":                          {Input: reflect.TypeOf(GetObjectInput{}), Output: reflect.TypeOf(GetObjectOutput{})},
 		"GetObjectAcl":                       {Input: reflect.TypeOf(GetObjectAclInput{}), Output: reflect.TypeOf(GetObjectAclOutput{})},
+		"GetObjectLegalHold":                 {Input: reflect.TypeOf(GetObjectLegalHoldInput{}), Output: reflect.TypeOf(GetObjectLegalHoldOutput{})},
+		"GetObjectLockConfiguration":         {Input: reflect.TypeOf(GetObjectLockConfigurationInput{}), Output: reflect.TypeOf(GetObjectLockConfigurationOutput{})},
+		"GetObjectRetention":                 {Input: reflect.TypeOf(GetObjectRetentionInput{}), Output: reflect.TypeOf(GetObjectRetentionOutput{})},
 		"GetObjectTagging":                   {Input: reflect.TypeOf(GetObjectTaggingInput{}), Output: reflect.TypeOf(GetObjectTaggingOutput{})},
 		"HeadBucket":                         {Input: reflect.TypeOf(HeadBucketInput{}), Output: reflect.TypeOf(HeadBucketOutput{})},
 		"HeadObject":                         {Input: reflect.TypeOf(HeadObjectInput{}), Output: reflect.TypeOf(HeadObjectOutput{})},
@@ -123,6 +132,9 @@ var loadAPI = sync.OnceValue(func() *awsapi.Service {
 		"PutBucketTagging":                   {Input: reflect.TypeOf(PutBucketTaggingInput{}), Output: reflect.TypeOf(PutBucketTaggingOutput{})},
 		"PutBucketVersioning":                {Input: reflect.TypeOf(PutBucketVersioningInput{}), Output: reflect.TypeOf(PutBucketVersioningOutput{})},
 		"PutObject":                          {Input: reflect.TypeOf(PutObjectInput{}), Output: reflect.TypeOf(PutObjectOutput{})},
+		"PutObjectLegalHold":                 {Input: reflect.TypeOf(PutObjectLegalHoldInput{}), Output: reflect.TypeOf(PutObjectLegalHoldOutput{})},
+		"PutObjectLockConfiguration":         {Input: reflect.TypeOf(PutObjectLockConfigurationInput{}), Output: reflect.TypeOf(PutObjectLockConfigurationOutput{})},
+		"PutObjectRetention":                 {Input: reflect.TypeOf(PutObjectRetentionInput{}), Output: reflect.TypeOf(PutObjectRetentionOutput{})},
 		"PutObjectTagging":                   {Input: reflect.TypeOf(PutObjectTaggingInput{}), Output: reflect.TypeOf(PutObjectTaggingOutput{})},
 		"UploadPart":                         {Input: reflect.TypeOf(UploadPartInput{}), Output: reflect.TypeOf(UploadPartOutput{})},
 		"UploadPartCopy":                     {Input: reflect.TypeOf(UploadPartCopyInput{}), Output: reflect.TypeOf(UploadPartCopyOutput{})},
@@ -222,6 +234,15 @@ func Bind(h Handler) map[string]awsapi.Handler {
 		"GetObjectAcl": bind("GetObjectAcl", func(ctx context.Context, in *GetObjectAclInput) (*GetObjectAclOutput, error) {
 			return h.GetObjectAcl(ctx, in)
 		}),
+		"GetObjectLegalHold": bind("GetObjectLegalHold", func(ctx context.Context, in *GetObjectLegalHoldInput) (*GetObjectLegalHoldOutput, error) {
+			return h.GetObjectLegalHold(ctx, in)
+		}),
+		"GetObjectLockConfiguration": bind("GetObjectLockConfiguration", func(ctx context.Context, in *GetObjectLockConfigurationInput) (*GetObjectLockConfigurationOutput, error) {
+			return h.GetObjectLockConfiguration(ctx, in)
+		}),
+		"GetObjectRetention": bind("GetObjectRetention", func(ctx context.Context, in *GetObjectRetentionInput) (*GetObjectRetentionOutput, error) {
+			return h.GetObjectRetention(ctx, in)
+		}),
 		"GetObjectTagging": bind("GetObjectTagging", func(ctx context.Context, in *GetObjectTaggingInput) (*GetObjectTaggingOutput, error) {
 			return h.GetObjectTagging(ctx, in)
 		}),
@@ -278,6 +299,15 @@ func Bind(h Handler) map[string]awsapi.Handler {
 			return h.PutBucketVersioning(ctx, in)
 		}),
 		"PutObject": bind("PutObject", func(ctx context.Context, in *PutObjectInput) (*PutObjectOutput, error) { return h.PutObject(ctx, in) }),
+		"PutObjectLegalHold": bind("PutObjectLegalHold", func(ctx context.Context, in *PutObjectLegalHoldInput) (*PutObjectLegalHoldOutput, error) {
+			return h.PutObjectLegalHold(ctx, in)
+		}),
+		"PutObjectLockConfiguration": bind("PutObjectLockConfiguration", func(ctx context.Context, in *PutObjectLockConfigurationInput) (*PutObjectLockConfigurationOutput, error) {
+			return h.PutObjectLockConfiguration(ctx, in)
+		}),
+		"PutObjectRetention": bind("PutObjectRetention", func(ctx context.Context, in *PutObjectRetentionInput) (*PutObjectRetentionOutput, error) {
+			return h.PutObjectRetention(ctx, in)
+		}),
 		"PutObjectTagging": bind("PutObjectTagging", func(ctx context.Context, in *PutObjectTaggingInput) (*PutObjectTaggingOutput, error) {
 			return h.PutObjectTagging(ctx, in)
 		}),
@@ -842,6 +872,45 @@ type GetObjectAclOutput struct {
 	RequestCharged *string `aws:"RequestCharged"`
 }
 
+// GetObjectLegalHoldInput is the input of the GetObjectLegalHold operation (shape GetObjectLegalHoldRequest).
+type GetObjectLegalHoldInput struct {
+	Bucket              *string `aws:"Bucket"`
+	Key                 *string `aws:"Key"`
+	VersionId           *string `aws:"VersionId"`
+	RequestPayer        *string `aws:"RequestPayer"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// GetObjectLegalHoldOutput is the output of the GetObjectLegalHold operation (shape GetObjectLegalHoldOutput).
+type GetObjectLegalHoldOutput struct {
+	LegalHold *ObjectLockLegalHold `aws:"LegalHold"`
+}
+
+// GetObjectLockConfigurationInput is the input of the GetObjectLockConfiguration operation (shape GetObjectLockConfigurationRequest).
+type GetObjectLockConfigurationInput struct {
+	Bucket              *string `aws:"Bucket"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// GetObjectLockConfigurationOutput is the output of the GetObjectLockConfiguration operation (shape GetObjectLockConfigurationOutput).
+type GetObjectLockConfigurationOutput struct {
+	ObjectLockConfiguration *ObjectLockConfiguration `aws:"ObjectLockConfiguration"`
+}
+
+// GetObjectRetentionInput is the input of the GetObjectRetention operation (shape GetObjectRetentionRequest).
+type GetObjectRetentionInput struct {
+	Bucket              *string `aws:"Bucket"`
+	Key                 *string `aws:"Key"`
+	VersionId           *string `aws:"VersionId"`
+	RequestPayer        *string `aws:"RequestPayer"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// GetObjectRetentionOutput is the output of the GetObjectRetention operation (shape GetObjectRetentionOutput).
+type GetObjectRetentionOutput struct {
+	Retention *ObjectLockRetention `aws:"Retention"`
+}
+
 // GetObjectTaggingInput is the input of the GetObjectTagging operation (shape GetObjectTaggingRequest).
 type GetObjectTaggingInput struct {
 	Bucket              *string `aws:"Bucket"`
@@ -1321,6 +1390,57 @@ type PutObjectOutput struct {
 	RequestCharged          *string `aws:"RequestCharged"`
 }
 
+// PutObjectLegalHoldInput is the input of the PutObjectLegalHold operation (shape PutObjectLegalHoldRequest).
+type PutObjectLegalHoldInput struct {
+	Bucket              *string              `aws:"Bucket"`
+	Key                 *string              `aws:"Key"`
+	LegalHold           *ObjectLockLegalHold `aws:"LegalHold"`
+	RequestPayer        *string              `aws:"RequestPayer"`
+	VersionId           *string              `aws:"VersionId"`
+	ContentMD5          *string              `aws:"ContentMD5"`
+	ChecksumAlgorithm   *string              `aws:"ChecksumAlgorithm"`
+	ExpectedBucketOwner *string              `aws:"ExpectedBucketOwner"`
+}
+
+// PutObjectLegalHoldOutput is the output of the PutObjectLegalHold operation (shape PutObjectLegalHoldOutput).
+type PutObjectLegalHoldOutput struct {
+	RequestCharged *string `aws:"RequestCharged"`
+}
+
+// PutObjectLockConfigurationInput is the input of the PutObjectLockConfiguration operation (shape PutObjectLockConfigurationRequest).
+type PutObjectLockConfigurationInput struct {
+	Bucket                  *string                  `aws:"Bucket"`
+	ObjectLockConfiguration *ObjectLockConfiguration `aws:"ObjectLockConfiguration"`
+	RequestPayer            *string                  `aws:"RequestPayer"`
+	Token                   *string                  `aws:"Token"`
+	ContentMD5              *string                  `aws:"ContentMD5"`
+	ChecksumAlgorithm       *string                  `aws:"ChecksumAlgorithm"`
+	ExpectedBucketOwner     *string                  `aws:"ExpectedBucketOwner"`
+}
+
+// PutObjectLockConfigurationOutput is the output of the PutObjectLockConfiguration operation (shape PutObjectLockConfigurationOutput).
+type PutObjectLockConfigurationOutput struct {
+	RequestCharged *string `aws:"RequestCharged"`
+}
+
+// PutObjectRetentionInput is the input of the PutObjectRetention operation (shape PutObjectRetentionRequest).
+type PutObjectRetentionInput struct {
+	Bucket                    *string              `aws:"Bucket"`
+	Key                       *string              `aws:"Key"`
+	Retention                 *ObjectLockRetention `aws:"Retention"`
+	RequestPayer              *string              `aws:"RequestPayer"`
+	VersionId                 *string              `aws:"VersionId"`
+	BypassGovernanceRetention *bool                `aws:"BypassGovernanceRetention"`
+	ContentMD5                *string              `aws:"ContentMD5"`
+	ChecksumAlgorithm         *string              `aws:"ChecksumAlgorithm"`
+	ExpectedBucketOwner       *string              `aws:"ExpectedBucketOwner"`
+}
+
+// PutObjectRetentionOutput is the output of the PutObjectRetention operation (shape PutObjectRetentionOutput).
+type PutObjectRetentionOutput struct {
+	RequestCharged *string `aws:"RequestCharged"`
+}
+
 // PutObjectTaggingInput is the input of the PutObjectTagging operation (shape PutObjectTaggingRequest).
 type PutObjectTaggingInput struct {
 	Bucket              *string  `aws:"Bucket"`
@@ -1549,6 +1669,13 @@ type CreateBucketConfiguration struct {
 	Tags               []Tag         `aws:"Tags"`
 }
 
+// DefaultRetention is the DefaultRetention shape.
+type DefaultRetention struct {
+	Mode  *string `aws:"Mode"`
+	Days  *int32  `aws:"Days"`
+	Years *int32  `aws:"Years"`
+}
+
 // Delete is the Delete shape.
 type Delete struct {
 	Objects []ObjectIdentifier `aws:"Objects"`
@@ -1751,6 +1878,28 @@ type ObjectIdentifier struct {
 	ETag             *string    `aws:"ETag"`
 	LastModifiedTime *time.Time `aws:"LastModifiedTime"`
 	Size             *int64     `aws:"Size"`
+}
+
+// ObjectLockConfiguration is the ObjectLockConfiguration shape.
+type ObjectLockConfiguration struct {
+	ObjectLockEnabled *string         `aws:"ObjectLockEnabled"`
+	Rule              *ObjectLockRule `aws:"Rule"`
+}
+
+// ObjectLockLegalHold is the ObjectLockLegalHold shape.
+type ObjectLockLegalHold struct {
+	Status *string `aws:"Status"`
+}
+
+// ObjectLockRetention is the ObjectLockRetention shape.
+type ObjectLockRetention struct {
+	Mode            *string    `aws:"Mode"`
+	RetainUntilDate *time.Time `aws:"RetainUntilDate"`
+}
+
+// ObjectLockRule is the ObjectLockRule shape.
+type ObjectLockRule struct {
+	DefaultRetention *DefaultRetention `aws:"DefaultRetention"`
 }
 
 // ObjectNotInActiveTierError is the ObjectNotInActiveTierError error shape.

@@ -43,6 +43,7 @@ func (s *Service) CreateBucket(ctx context.Context, in *s3api.CreateBucketInput)
 		return nil, errInvalidArgument("Invalid x-amz-object-ownership header: %s", ownership).With("ArgumentName", "x-amz-object-ownership")
 	}
 	rec := bucketRecord{Name: name, Created: s.now(ctx), Region: region, Ownership: ownership, ACL: str(in.ACL)}
+	enableLockOnCreate(&rec, in.ObjectLockEnabledForBucket)
 	if cfg := in.CreateBucketConfiguration; cfg != nil {
 		for _, t := range cfg.Tags {
 			rec.Tags = append(rec.Tags, tagKV{str(t.Key), str(t.Value)})

@@ -32,7 +32,13 @@ func (s *Service) PutBucketVersioning(ctx context.Context, in *s3api.PutBucketVe
 	if str(vc.MFADelete) == "Enabled" {
 		return nil, errInvalidRequest("Nubo does not support MFA Delete.")
 	}
-	err = s.updateBucket(b, func(r *bucketRecord) error { r.Versioning = status; return nil })
+	err = s.updateBucket(b, func(r *bucketRecord) error {
+		if err := lockAllowsVersioning(r, status); err != nil {
+			return err
+		}
+		r.Versioning = status
+		return nil
+	})
 	return &s3api.PutBucketVersioningOutput{}, err
 }
 

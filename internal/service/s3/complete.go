@@ -42,7 +42,8 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 	}
 	rec := &objectRecord{Seq: s.nextSeq(), ETag: multipartETag(parts), Modified: s.now(ctx), Parts: int32(len(parts)),
 		Headers: up.Headers, Meta: up.Meta, Tags: up.Tags, SSE: up.SSE, SSEKMSKeyID: up.SSEKMSKeyID, StorageClass: up.StorageClass,
-		Upload: up.UploadID, SSEC: up.SSEC}
+		Upload: up.UploadID, SSEC: up.SSEC, objectLock: up.objectLock}
+	defaultRetention(b.config(), s.clock.Now(), &rec.objectLock)
 	for _, p := range parts {
 		rec.Size += p.Size
 		rec.PartSizes = append(rec.PartSizes, p.Size)

@@ -182,6 +182,9 @@ func (s *Service) copiedRecord(ctx context.Context, cfg *bucketConfig, in *s3api
 		Modified: s.now(ctx), Parts: src.Parts, PartSizes: src.PartSizes, ChecksumAlg: src.ChecksumAlg,
 		Checksum: src.Checksum, ChecksumType: src.ChecksumType}
 	meta.apply(rec)
+	if rec.objectLock, err = s.newLock(ctx, cfg, lockInput{in.ObjectLockMode, in.ObjectLockRetainUntilDate, in.ObjectLockLegalHoldStatus}); err != nil {
+		return nil, err
+	}
 	if md == "COPY" {
 		rec.Headers, rec.Meta = src.Headers, src.Meta
 	}

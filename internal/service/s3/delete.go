@@ -48,7 +48,8 @@ func (s *Service) DeleteObjects(ctx context.Context, in *s3api.DeleteObjectsInpu
 				results[i].err = err
 				return
 			}
-			results[i].res, results[i].err = s.deleteKey(ctx, b, key, str(o.VersionId), deleteConds{o.ETag, o.LastModifiedTime, o.Size})
+			results[i].res, results[i].err = s.deleteKey(ctx, b, key, str(o.VersionId), deleteConds{o.ETag, o.LastModifiedTime, o.Size,
+				s.bypassGovernance(ctx, b.config(), key, in.BypassGovernanceRetention)})
 		}()
 	}
 	wg.Wait()
@@ -94,7 +95,9 @@ func (s *Service) modifyVersion(ctx context.Context, b *bucket, key, versionID, 
 	}
 	batch := s.db.NewBatch()
 	batch.Set(versionKey(b.name(), key, rec.Seq), encodeObject(rec))
-	s.stageEvents(ctx, batch, b.config(), key, rec, event)
+	if event != "" {
+		s.stageEvents(ctx, batch, b.config(), key, rec, event)
+	}
 	if err := s.commit(batch, nil); err != nil {
 		return nil, err
 	}

@@ -12,7 +12,9 @@
 // DeleteObject, DeleteObjects, CopyObject, ListObjects, ListObjectsV2,
 // ListObjectVersions, Put/Get/DeleteObjectTagging, GetObjectAcl,
 // CreateMultipartUpload, UploadPart, UploadPartCopy, ListParts,
-// CompleteMultipartUpload, AbortMultipartUpload, ListMultipartUploads.
+// CompleteMultipartUpload, AbortMultipartUpload, ListMultipartUploads,
+// Put/GetObjectLockConfiguration, Put/GetObjectRetention,
+// Put/GetObjectLegalHold (Object Lock, objectlock.go).
 //
 // Storage. Metadata lives in the durable store under "s3/" (see keys.go for
 // the layout); object keys are escaped inside store keys so that listing a
@@ -83,7 +85,13 @@
 //     FilterId=EntireBucket) are recorded for every bucket, without the
 //     metrics configuration AWS requires, as statistic sets every
 //     Options.MetricsInterval.
-//   - Not yet: website, replication, object lock, metrics configurations,
+//   - Object Lock: retention dates are checked against the Nubo clock; the
+//     governance bypass needs s3:BypassGovernanceRetention from the bucket
+//     policy (identity policies are the edge's concern); lock headers
+//     (x-amz-object-lock-*) are returned on GET/HEAD without a separate
+//     s3:GetObjectRetention/s3:GetObjectLegalHold check; Content-MD5 is not
+//     required on Object Lock writes.
+//   - Not yet: website, replication, metrics configurations,
 //     SelectObjectContent, EventBridge targets.
 //
 // Storage metrics AWS/S3 NumberOfObjects and BucketSizeBytes are recorded

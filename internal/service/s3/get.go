@@ -109,6 +109,7 @@ func (s *Service) headOutput(res *readResult, in readInput) *s3api.HeadObjectOut
 	}
 	s.echoSSE(rec, &out.ServerSideEncryption, &out.SSEKMSKeyId, &out.BucketKeyEnabled)
 	echoSSEC(rec.SSEC, &out.SSECustomerAlgorithm, &out.SSECustomerKeyMD5)
+	lockHeaders(rec, out)
 	wholeOrPart := res.rng == nil || (in.partNumber != nil && rec.Parts == 0)
 	if in.checksumMode == "ENABLED" && wholeOrPart && rec.Checksum != "" {
 		checksumSet{&out.ChecksumCRC32, &out.ChecksumCRC32C, &out.ChecksumCRC64NVME, &out.ChecksumSHA1, &out.ChecksumSHA256}.set(rec.ChecksumAlg, rec.Checksum)
@@ -197,7 +198,8 @@ func getOutput(h *s3api.HeadObjectOutput) *s3api.GetObjectOutput {
 		WebsiteRedirectLocation: h.WebsiteRedirectLocation, ServerSideEncryption: h.ServerSideEncryption, Metadata: h.Metadata,
 		SSEKMSKeyId: h.SSEKMSKeyId, BucketKeyEnabled: h.BucketKeyEnabled, StorageClass: h.StorageClass,
 		PartsCount: h.PartsCount, TagCount: h.TagCount, Expiration: h.Expiration,
-		SSECustomerAlgorithm: h.SSECustomerAlgorithm, SSECustomerKeyMD5: h.SSECustomerKeyMD5}
+		SSECustomerAlgorithm: h.SSECustomerAlgorithm, SSECustomerKeyMD5: h.SSECustomerKeyMD5, ObjectLockMode: h.ObjectLockMode,
+		ObjectLockRetainUntilDate: h.ObjectLockRetainUntilDate, ObjectLockLegalHoldStatus: h.ObjectLockLegalHoldStatus}
 }
 
 // DeleteObject deletes an object: the null version of an unversioned
@@ -207,11 +209,12 @@ func (s *Service) DeleteObject(ctx context.Context, in *s3api.DeleteObjectInput)
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
-	b, _, err := s.bucketFor(ctx, str(in.Bucket), "s3:DeleteObject", key)
+	b, cfg, err := s.bucketFor(ctx, str(in.Bucket), "s3:DeleteObject", key)
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.deleteKey(ctx, b, key, str(in.VersionId), deleteConds{in.IfMatch, in.IfMatchLastModifiedTime, in.IfMatchSize})
+	res, err := s.deleteKey(ctx, b, key, str(in.VersionId), deleteConds{in.IfMatch, in.IfMatchLastModifiedTime, in.IfMatchSize,
+		s.bypassGovernance(ctx, cfg, key, in.BypassGovernanceRetention)})
 	if err != nil {
 		return nil, err
 	}
@@ -232,6 +235,8 @@ type deleteConds struct {
 	etag  *string
 	mtime *time.Time
 	size  *int64
+	// bypass is an authorized x-amz-bypass-governance-retention.
+	bypass bool
 }
 
 func (c deleteConds) check(key string) func(*objectRecord) error {
@@ -259,7 +264,7 @@ func (s *Service) deleteKey(ctx context.Context, b *bucket, key, versionID strin
 			return nil, errInvalidArgument("Invalid version id specified").With("ArgumentName", "versionId").With("ArgumentValue", versionID)
 		}
 	}
-	return s.apply(ctx, &write{bucket: b, key: key, deleteID: versionID, check: conds.check(key)})
+	return s.apply(ctx, &write{bucket: b, key: key, deleteID: versionID, check: conds.check(key), bypass: conds.bypass})
 }
 
 // GetObjectAcl returns the object's ACL: full control for the bucket owner.

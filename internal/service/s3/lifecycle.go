@@ -223,7 +223,7 @@ func (s *Service) applyBucketLifecycle(ctx context.Context, b *bucket, now time.
 		return err
 	}
 	for _, a := range actions {
-		w := &write{bucket: b, key: a.key, deleteID: a.deleteID, removal: "LifecycleExpiration"}
+		w := &write{bucket: b, key: a.key, deleteID: a.deleteID, removal: "LifecycleExpiration", skipLocked: true}
 		if a.deleteID == "" {
 			seq := a.seq
 			w.check = func(cur *objectRecord) error {

@@ -45,6 +45,9 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMul
 	up := uploadRecord{UploadID: newUploadID(s.nextSeq()), Bucket: name, Key: key, Initiated: s.now(ctx),
 		Headers: meta.headers, Meta: meta.meta, Tags: meta.tags, SSE: meta.sse, SSEKMSKeyID: meta.kms,
 		StorageClass: meta.storageClass, SSEC: meta.ssec}
+	if up.objectLock, err = s.requestedLock(cfg, lockInput{in.ObjectLockMode, in.ObjectLockRetainUntilDate, in.ObjectLockLegalHoldStatus}); err != nil {
+		return nil, err
+	}
 	if a := str(in.ChecksumAlgorithm); a != "" {
 		alg, ok := checksum.ParseAlgorithm(a)
 		if !ok {

@@ -46,6 +46,10 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	if err != nil {
 		return nil, err
 	}
+	lock, err := s.newLock(ctx, cfg, lockInput{in.ObjectLockMode, in.ObjectLockRetainUntilDate, in.ObjectLockLegalHoldStatus})
+	if err != nil {
+		return nil, err
+	}
 	if in.ContentLength != nil && *in.ContentLength > MaxObjectSize && !awsChunked(ctx) {
 		return nil, awsapi.Errorf("EntityTooLarge", http.StatusBadRequest, "Your proposed upload exceeds the maximum allowed size")
 	}
@@ -60,6 +64,7 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 		return nil, err
 	}
 	rec := s.newVersion(ctx, rv, meta, string(alg))
+	rec.objectLock = lock
 	res, err := s.apply(ctx, &write{bucket: b, key: key, put: rec, inline: rv.Data,
 		check: writeConditions(key, in.IfMatch, in.IfNoneMatch)})
 	if err != nil {

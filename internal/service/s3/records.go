@@ -28,6 +28,8 @@ type bucketRecord struct {
 	CORS       []s3api.CORSRule                         `json:"cors,omitempty"`
 	Lifecycle  []s3api.LifecycleRule                    `json:"lifecycle,omitempty"`
 	Logging    *s3api.LoggingEnabled                    `json:"logging,omitempty"` // server access logging (logging.go)
+	// ObjectLock is the Object Lock configuration (nil: off; objectlock.go).
+	ObjectLock *s3api.ObjectLockConfiguration `json:"objectLock,omitempty"`
 }
 
 type tagKV struct {
@@ -114,6 +116,7 @@ type objectRecord struct {
 	ChecksumType string            `json:"ct,omitempty"`
 	StorageClass string            `json:"sc,omitempty"`
 	Upload       string            `json:"up,omitempty"` // id of the multipart upload that made it
+	objectLock                     // retention and legal hold (objectlock.go)
 }
 
 // Version records are stored as a binary header holding the fields a
@@ -225,6 +228,7 @@ type uploadRecord struct {
 	ChecksumType string            `json:"ct,omitempty"`
 	StorageClass string            `json:"sc,omitempty"`
 	Initiator    string            `json:"initiator,omitempty"`
+	objectLock                     // requested retention and legal hold (objectlock.go)
 }
 
 // partRecord is an uploaded part.

@@ -151,6 +151,10 @@ type write struct {
 	// removal is the event family of a deletion: ObjectRemoved (default) or
 	// LifecycleExpiration.
 	removal string
+	// bypass lets deleteID remove a version under GOVERNANCE retention;
+	// skipLocked makes a version under Object Lock errSkip instead of
+	// AccessDenied (objectlock.go).
+	bypass, skipLocked bool
 }
 
 // removalEvent names the notification event of a deletion of kind
@@ -260,6 +264,9 @@ func (s *Service) stage(ctx context.Context, cfg *bucketConfig, w *write, batch 
 			return &writeResult{versionID: w.deleteID}, counts, nil
 		}
 		if err != nil {
+			return nil, counts, err
+		}
+		if err := s.deleteRefusal(w, old); err != nil {
 			return nil, counts, err
 		}
 		remove(old)
