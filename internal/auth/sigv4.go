@@ -206,7 +206,8 @@ func canonicalQuery(raw, skip string) string {
 
 // appendHeaderValue appends the canonical value of header name (lowercase) on
 // r: values trimmed, inner whitespace runs collapsed, multiple values joined
-// by ','.
+// by ','. Content-Length and Transfer-Encoding, which net/http's server keeps
+// outside r.Header, come from r's fields.
 func appendHeaderValue(dst []byte, r *http.Request, name string) []byte {
 	if name == "host" {
 		h := r.Host
@@ -219,6 +220,10 @@ func appendHeaderValue(dst []byte, r *http.Request, name string) []byte {
 	if len(vals) == 0 && name == "content-length" && r.ContentLength >= 0 &&
 		(r.ContentLength > 0 || r.Body != nil && r.Body != http.NoBody) {
 		return strconv.AppendInt(dst, r.ContentLength, 10)
+	}
+	if len(vals) == 0 && name == "transfer-encoding" {
+		// net/http's server moves Transfer-Encoding out of the header map.
+		vals = r.TransferEncoding
 	}
 	for i, v := range vals {
 		if i > 0 {

@@ -223,7 +223,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) error {
 	if err != nil {
 		return err
 	}
-	defer c.auth.Body.Close()
 	c.req.Caller = c.auth.Caller
 	if c.req.Caller.Account != "" {
 		c.req.Account = c.req.Caller.Account
@@ -238,7 +237,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) error {
 		return err
 	}
 	c.req.Operation = op
-	body, err := decompress(r, op, c.auth.Body)
+	body, err := decompress(r, op, unclosable{c.auth.Body})
 	if err != nil {
 		return err
 	}

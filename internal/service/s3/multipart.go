@@ -116,6 +116,9 @@ func (s *Service) uploadFor(ctx context.Context, bucket, key, id string, part *i
 // part with the same number.
 func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s3api.UploadPartOutput, error) {
 	defer closeBody(in.Body)
+	if err := checkTransferCoding(ctx); err != nil {
+		return nil, err
+	}
 	if in.PartNumber == nil {
 		return nil, errInvalidArgument("Part number must be an integer between 1 and 10000, inclusive").With("ArgumentName", "partNumber")
 	}

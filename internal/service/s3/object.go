@@ -23,6 +23,9 @@ func closeBody(rc io.ReadCloser) {
 // and its notifications are committed in one durable batch.
 func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3api.PutObjectOutput, error) {
 	defer closeBody(in.Body)
+	if err := checkTransferCoding(ctx); err != nil {
+		return nil, err
+	}
 	name, key := str(in.Bucket), str(in.Key)
 	if err := checkKey(key); err != nil {
 		return nil, err
@@ -91,6 +94,20 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 func awsChunked(ctx context.Context) bool {
 	r := awsapi.RequestFrom(ctx)
 	return r != nil && r.HTTP != nil && r.HTTP.Header.Get("X-Amz-Decoded-Content-Length") != ""
+}
+
+// checkTransferCoding answers a body sent with HTTP's chunked transfer coding
+// and no x-amz-decoded-content-length as S3 does: S3 needs the object's
+// length up front, so it refuses the request with 501 NotImplemented naming
+// the Transfer-Encoding header. An aws-chunked body inside HTTP chunks
+// declares its length and is accepted.
+func checkTransferCoding(ctx context.Context) error {
+	r := awsapi.RequestFrom(ctx)
+	if r == nil || r.HTTP == nil || len(r.HTTP.TransferEncoding) == 0 || awsChunked(ctx) {
+		return nil
+	}
+	return awsapi.Errorf("NotImplemented", http.StatusNotImplemented,
+		"A header you provided implies functionality that is not implemented").With("Header", "Transfer-Encoding")
 }
 
 // newVersion returns the record of a version holding a received body.
