@@ -47,6 +47,7 @@ type Handler interface {
 	GetBucketVersioning(ctx context.Context, in *GetBucketVersioningInput) (*GetBucketVersioningOutput, error)
 	GetObject(ctx context.Context, in *GetObjectInput) (*GetObjectOutput, error)
 	GetObjectAcl(ctx context.Context, in *GetObjectAclInput) (*GetObjectAclOutput, error)
+	GetObjectAttributes(ctx context.Context, in *GetObjectAttributesInput) (*GetObjectAttributesOutput, error)
 	GetObjectLegalHold(ctx context.Context, in *GetObjectLegalHoldInput) (*GetObjectLegalHoldOutput, error)
 	GetObjectLockConfiguration(ctx context.Context, in *GetObjectLockConfigurationInput) (*GetObjectLockConfigurationOutput, error)
 	GetObjectRetention(ctx context.Context, in *GetObjectRetentionInput) (*GetObjectRetentionOutput, error)
@@ -109,6 +110,7 @@ var loadAPI = sync.OnceValue(func() *awsapi.Service {
 		"GetBucketVersioning":                {Input: reflect.TypeOf(GetBucketVersioningInput{}), Output: reflect.TypeOf(GetBucketVersioningOutput{})},
 		"GetObject":                          {Input: reflect.TypeOf(GetObjectInput{}), Output: reflect.TypeOf(GetObjectOutput{})},
 		"GetObjectAcl":                       {Input: reflect.TypeOf(GetObjectAclInput{}), Output: reflect.TypeOf(GetObjectAclOutput{})},
+		"GetObjectAttributes":                {Input: reflect.TypeOf(GetObjectAttributesInput{}), Output: reflect.TypeOf(GetObjectAttributesOutput{})},
 		"GetObjectLegalHold":                 {Input: reflect.TypeOf(GetObjectLegalHoldInput{}), Output: reflect.TypeOf(GetObjectLegalHoldOutput{})},
 		"GetObjectLockConfiguration":         {Input: reflect.TypeOf(GetObjectLockConfigurationInput{}), Output: reflect.TypeOf(GetObjectLockConfigurationOutput{})},
 		"GetObjectRetention":                 {Input: reflect.TypeOf(GetObjectRetentionInput{}), Output: reflect.TypeOf(GetObjectRetentionOutput{})},
@@ -233,6 +235,9 @@ func Bind(h Handler) map[string]awsapi.Handler {
 		"GetObject": bind("GetObject", func(ctx context.Context, in *GetObjectInput) (*GetObjectOutput, error) { return h.GetObject(ctx, in) }),
 		"GetObjectAcl": bind("GetObjectAcl", func(ctx context.Context, in *GetObjectAclInput) (*GetObjectAclOutput, error) {
 			return h.GetObjectAcl(ctx, in)
+		}),
+		"GetObjectAttributes": bind("GetObjectAttributes", func(ctx context.Context, in *GetObjectAttributesInput) (*GetObjectAttributesOutput, error) {
+			return h.GetObjectAttributes(ctx, in)
 		}),
 		"GetObjectLegalHold": bind("GetObjectLegalHold", func(ctx context.Context, in *GetObjectLegalHoldInput) (*GetObjectLegalHoldOutput, error) {
 			return h.GetObjectLegalHold(ctx, in)
@@ -870,6 +875,34 @@ type GetObjectAclOutput struct {
 	Owner          *Owner  `aws:"Owner"`
 	Grants         []Grant `aws:"Grants"`
 	RequestCharged *string `aws:"RequestCharged"`
+}
+
+// GetObjectAttributesInput is the input of the GetObjectAttributes operation (shape GetObjectAttributesRequest).
+type GetObjectAttributesInput struct {
+	Bucket               *string  `aws:"Bucket"`
+	Key                  *string  `aws:"Key"`
+	VersionId            *string  `aws:"VersionId"`
+	MaxParts             *int32   `aws:"MaxParts"`
+	PartNumberMarker     *int32   `aws:"PartNumberMarker"`
+	SSECustomerAlgorithm *string  `aws:"SSECustomerAlgorithm"`
+	SSECustomerKey       *string  `aws:"SSECustomerKey"`
+	SSECustomerKeyMD5    *string  `aws:"SSECustomerKeyMD5"`
+	RequestPayer         *string  `aws:"RequestPayer"`
+	ExpectedBucketOwner  *string  `aws:"ExpectedBucketOwner"`
+	ObjectAttributes     []string `aws:"ObjectAttributes"`
+}
+
+// GetObjectAttributesOutput is the output of the GetObjectAttributes operation (shape GetObjectAttributesOutput).
+type GetObjectAttributesOutput struct {
+	DeleteMarker   *bool                     `aws:"DeleteMarker"`
+	LastModified   *time.Time                `aws:"LastModified"`
+	VersionId      *string                   `aws:"VersionId"`
+	RequestCharged *string                   `aws:"RequestCharged"`
+	ETag           *string                   `aws:"ETag"`
+	Checksum       *Checksum                 `aws:"Checksum"`
+	ObjectParts    *GetObjectAttributesParts `aws:"ObjectParts"`
+	StorageClass   *string                   `aws:"StorageClass"`
+	ObjectSize     *int64                    `aws:"ObjectSize"`
 }
 
 // GetObjectLegalHoldInput is the input of the GetObjectLegalHold operation (shape GetObjectLegalHoldRequest).
@@ -1602,6 +1635,21 @@ type CORSRule struct {
 	MaxAgeSeconds  *int32   `aws:"MaxAgeSeconds"`
 }
 
+// Checksum is the Checksum shape.
+type Checksum struct {
+	ChecksumCRC32     *string `aws:"ChecksumCRC32"`
+	ChecksumCRC32C    *string `aws:"ChecksumCRC32C"`
+	ChecksumCRC64NVME *string `aws:"ChecksumCRC64NVME"`
+	ChecksumSHA1      *string `aws:"ChecksumSHA1"`
+	ChecksumSHA256    *string `aws:"ChecksumSHA256"`
+	ChecksumSHA512    *string `aws:"ChecksumSHA512"`
+	ChecksumMD5       *string `aws:"ChecksumMD5"`
+	ChecksumXXHASH64  *string `aws:"ChecksumXXHASH64"`
+	ChecksumXXHASH3   *string `aws:"ChecksumXXHASH3"`
+	ChecksumXXHASH128 *string `aws:"ChecksumXXHASH128"`
+	ChecksumType      *string `aws:"ChecksumType"`
+}
+
 // CommonPrefix is the CommonPrefix shape.
 type CommonPrefix struct {
 	Prefix *string `aws:"Prefix"`
@@ -1717,6 +1765,16 @@ type EventBridgeConfiguration struct{}
 type FilterRule struct {
 	Name  *string `aws:"Name"`
 	Value *string `aws:"Value"`
+}
+
+// GetObjectAttributesParts is the GetObjectAttributesParts shape.
+type GetObjectAttributesParts struct {
+	TotalPartsCount      *int32       `aws:"TotalPartsCount"`
+	PartNumberMarker     *int32       `aws:"PartNumberMarker"`
+	NextPartNumberMarker *int32       `aws:"NextPartNumberMarker"`
+	MaxParts             *int32       `aws:"MaxParts"`
+	IsTruncated          *bool        `aws:"IsTruncated"`
+	Parts                []ObjectPart `aws:"Parts"`
 }
 
 // Grant is the Grant shape.
@@ -1904,6 +1962,22 @@ type ObjectLockRule struct {
 
 // ObjectNotInActiveTierError is the ObjectNotInActiveTierError error shape.
 type ObjectNotInActiveTierError struct{}
+
+// ObjectPart is the ObjectPart shape.
+type ObjectPart struct {
+	PartNumber        *int32  `aws:"PartNumber"`
+	Size              *int64  `aws:"Size"`
+	ChecksumCRC32     *string `aws:"ChecksumCRC32"`
+	ChecksumCRC32C    *string `aws:"ChecksumCRC32C"`
+	ChecksumCRC64NVME *string `aws:"ChecksumCRC64NVME"`
+	ChecksumSHA1      *string `aws:"ChecksumSHA1"`
+	ChecksumSHA256    *string `aws:"ChecksumSHA256"`
+	ChecksumSHA512    *string `aws:"ChecksumSHA512"`
+	ChecksumMD5       *string `aws:"ChecksumMD5"`
+	ChecksumXXHASH64  *string `aws:"ChecksumXXHASH64"`
+	ChecksumXXHASH3   *string `aws:"ChecksumXXHASH3"`
+	ChecksumXXHASH128 *string `aws:"ChecksumXXHASH128"`
+}
 
 // ObjectVersion is the ObjectVersion shape.
 type ObjectVersion struct {

@@ -15,15 +15,16 @@
 // GetBucketCors, GetBucketEncryption, GetBucketLifecycleConfiguration,
 // GetBucketLocation, GetBucketLogging, GetBucketNotificationConfiguration,
 // GetBucketOwnershipControls, GetBucketPolicy, GetBucketTagging,
-// GetBucketVersioning, GetObject, GetObjectAcl, GetObjectLegalHold,
-// GetObjectLockConfiguration, GetObjectRetention, GetObjectTagging, HeadBucket,
-// HeadObject, ListBuckets, ListMultipartUploads, ListObjectVersions,
-// ListObjects, ListObjectsV2, ListParts, PutBucketAcl, PutBucketCors,
-// PutBucketEncryption, PutBucketLifecycleConfiguration, PutBucketLogging,
-// PutBucketNotificationConfiguration, PutBucketOwnershipControls,
-// PutBucketPolicy, PutBucketTagging, PutBucketVersioning, PutObject,
-// PutObjectLegalHold, PutObjectLockConfiguration, PutObjectRetention,
-// PutObjectTagging, UploadPart, UploadPartCopy.
+// GetBucketVersioning, GetObject, GetObjectAcl, GetObjectAttributes,
+// GetObjectLegalHold, GetObjectLockConfiguration, GetObjectRetention,
+// GetObjectTagging, HeadBucket, HeadObject, ListBuckets, ListMultipartUploads,
+// ListObjectVersions, ListObjects, ListObjectsV2, ListParts, PutBucketAcl,
+// PutBucketCors, PutBucketEncryption, PutBucketLifecycleConfiguration,
+// PutBucketLogging, PutBucketNotificationConfiguration,
+// PutBucketOwnershipControls, PutBucketPolicy, PutBucketTagging,
+// PutBucketVersioning, PutObject, PutObjectLegalHold,
+// PutObjectLockConfiguration, PutObjectRetention, PutObjectTagging, UploadPart,
+// UploadPartCopy.
 //
 // Regenerate with `go run ./tools/apigen` from the repository root.
 package s3api

@@ -48,6 +48,9 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 		rec.Size += p.Size
 		rec.PartSizes = append(rec.PartSizes, p.Size)
 	}
+	if err := setMultipartChecksum(rec, up, parts); err != nil {
+		return nil, err
+	}
 	var inline []byte
 	var m *manifest
 	if len(parts) == 1 {
@@ -68,6 +71,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 	out := &s3api.CompleteMultipartUploadOutput{Bucket: ptr(name), Key: ptr(key), ETag: ptr(quote(rec.ETag)),
 		Location: ptr(s.location(ctx, name, key)), VersionId: nonEmpty(res.versionID), Expiration: expiration(b.config(), key, rec)}
 	s.echoSSE(rec, &out.ServerSideEncryption, &out.SSEKMSKeyId, &out.BucketKeyEnabled)
+	echoCompleteChecksum(rec, out)
 	return out, nil
 }
 
@@ -92,6 +96,7 @@ func (s *Service) completedBefore(ctx context.Context, bucket, key, id string) *
 		out.VersionId = nonEmpty(cur.VersionID)
 	}
 	s.echoSSE(cur, &out.ServerSideEncryption, &out.SSEKMSKeyId, &out.BucketKeyEnabled)
+	echoCompleteChecksum(cur, out)
 	return out
 }
 

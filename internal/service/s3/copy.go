@@ -180,7 +180,7 @@ func (s *Service) copiedRecord(ctx context.Context, cfg *bucketConfig, in *s3api
 	}
 	rec := &objectRecord{Seq: s.nextSeq(), Size: src.Size, ETag: src.ETag, Blob: src.Blob, Inline: src.Inline,
 		Modified: s.now(ctx), Parts: src.Parts, PartSizes: src.PartSizes, ChecksumAlg: src.ChecksumAlg,
-		Checksum: src.Checksum, ChecksumType: src.ChecksumType}
+		Checksum: src.Checksum, ChecksumType: src.ChecksumType, PartChecksums: src.PartChecksums}
 	meta.apply(rec)
 	if rec.objectLock, err = s.newLock(ctx, cfg, lockInput{in.ObjectLockMode, in.ObjectLockRetainUntilDate, in.ObjectLockLegalHoldStatus}); err != nil {
 		return nil, err

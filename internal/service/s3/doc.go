@@ -11,6 +11,7 @@
 // Put/GetBucketLogging, PutObject, GetObject, HeadObject,
 // DeleteObject, DeleteObjects, CopyObject, ListObjects, ListObjectsV2,
 // ListObjectVersions, Put/Get/DeleteObjectTagging, GetObjectAcl,
+// GetObjectAttributes (attributes.go),
 // CreateMultipartUpload, UploadPart, UploadPartCopy, ListParts,
 // CompleteMultipartUpload, AbortMultipartUpload, ListMultipartUploads,
 // Put/GetObjectLockConfiguration, Put/GetObjectRetention,
@@ -51,8 +52,13 @@
 //     the same key. SSE-C over plain HTTP is accepted (S3 requires HTTPS);
 //     CompleteMultipartUpload checks the key when sent, and requires it only
 //     for uploads with a checksum algorithm, as AWS documents.
-//   - Multipart objects have no object-level checksum (SDKs skip composite
-//     values); CopyObject keeps the source ETag instead of recomputing it.
+//   - Multipart uploads with a checksum algorithm and the COMPOSITE type get
+//     S3's checksum of checksums ("<base64>-<parts>", mpchecksum.go);
+//     FULL_OBJECT multipart objects have no object-level checksum yet, and
+//     checksums listed in CompleteMultipartUpload are not compared with the
+//     parts'. GetObjectAttributes lists parts only for COMPOSITE objects, as
+//     AWS does for general purpose buckets, and reports a single part as
+//     part 1. CopyObject keeps the source ETag instead of recomputing it.
 //     A retried CompleteMultipartUpload gets the first completion's answer
 //     while the object it made is still the current version, as in AWS.
 //   - Bucket policies are enforced for explicit Deny and for callers outside

@@ -117,6 +117,11 @@ type objectRecord struct {
 	StorageClass string            `json:"sc,omitempty"`
 	Upload       string            `json:"up,omitempty"` // id of the multipart upload that made it
 	objectLock                     // retention and legal hold (objectlock.go)
+
+	// PartChecksums holds the part's checksum of a single-part multipart
+	// object with a composite checksum (mpchecksum.go); a manifest holds
+	// those of two or more parts.
+	PartChecksums []string `json:"pcs,omitempty"`
 }
 
 // Version records are stored as a binary header holding the fields a
