@@ -11,30 +11,26 @@ import (
 	"time"
 )
 
-// diskBW is the disk's sequential bandwidth in MiB/s measured in this run.
-type diskBW struct{ write, read samples }
+// disk measures the sequential bandwidth of the filesystem holding Nubo's
+// data: mib MiB in 1 MiB writes followed by one fsync, then read back after
+// dropping the file from the page cache.
+type disk struct {
+	dir string
+	mib int
+}
 
-// benchDisk writes st.mib MiB in 1 MiB writes followed by one fsync, then
-// reads the file back after dropping it from the page cache, st.runs times.
-func benchDisk(st settings, dir string) diskBW {
-	fmt.Printf("\n== disk baseline (%d MiB, 1 MiB writes + fsync; read after POSIX_FADV_DONTNEED), same filesystem as Nubo's data\n", st.mib)
+// measure returns one write and one cold read bandwidth, in MiB/s.
+func (d disk) measure() (write, read float64) {
 	buf := make([]byte, 1<<20)
 	_, err := rand.Read(buf)
 	check(err)
-	var bw diskBW
-	for i := 0; i < st.runs; i++ {
-		name := filepath.Join(dir, "disk.bin")
-		w, err := writeFile(name, buf, st.mib)
-		check(err)
-		r, err := readCold(name, buf)
-		check(err)
-		os.Remove(name)
-		bw.write = append(bw.write, w)
-		bw.read = append(bw.read, r)
-	}
-	printRate("sequential write (fsync'd)", bw.write, "MiB/s")
-	printRate("sequential read (cold)", bw.read, "MiB/s")
-	return bw
+	name := filepath.Join(d.dir, "disk.bin")
+	defer os.Remove(name)
+	write, err = writeFile(name, buf, d.mib)
+	check(err)
+	read, err = readCold(name, buf)
+	check(err)
+	return write, read
 }
 
 func writeFile(name string, buf []byte, mib int) (float64, error) {

@@ -19,13 +19,16 @@ import (
 
 // benchLarge measures 1 MiB PUT and GET throughput with each of
 // st.largeConc client counts.
-func benchLarge(st settings, t *target, disk diskBW) {
-	fmt.Printf("\n== 1 MiB objects (%d distinct bodies per run), MiB/s; GETs after dropping Nubo's files from the page cache\n", st.mib)
+func benchLarge(st settings, t *target, d disk) {
+	fmt.Printf("\n== 1 MiB objects (%d distinct bodies per run), MiB/s; GETs after dropping Nubo's files from the page cache;\n"+
+		"   each run right after a disk baseline run (%d MiB, 1 MiB writes + fsync; cold read after POSIX_FADV_DONTNEED)\n", st.mib, st.mib)
 	for _, conc := range st.largeConc {
-		var put, cold, warm samples
+		var dw, dr, put, cold, warm samples
 		for run := 0; run < st.runs; run++ {
 			bucket := fmt.Sprintf("large-c%d-r%d", conc, run)
 			t.mkBucket(bucket)
+			w, r := d.measure()
+			dw, dr = append(dw, w), append(dr, r)
 			put = append(put, parallelMiB(st.mib, conc, func(i int, buf []byte) error {
 				binary.LittleEndian.PutUint64(buf, uint64(run)<<32|uint64(conc)<<24|uint64(i))
 				_, err := t.do(http.MethodPut, fmt.Sprintf("/%s/o%d", bucket, i), buf)
@@ -42,10 +45,12 @@ func benchLarge(st settings, t *target, disk diskBW) {
 			cold = append(cold, parallelMiB(st.mib, conc, get))
 			warm = append(warm, parallelMiB(st.mib, conc, get))
 		}
+		printRate("disk sequential write (fsync'd)", dw, "MiB/s")
 		printRate(fmt.Sprintf("PUT 1 MiB, %d client(s)", conc), put, "MiB/s")
-		printRatio("  PUT / disk write", put, disk.write)
+		printPaired("  PUT / disk write", put, dw)
+		printRate("disk sequential read (cold)", dr, "MiB/s")
 		printRate(fmt.Sprintf("GET 1 MiB cold, %d client(s)", conc), cold, "MiB/s")
-		printRatio("  GET cold / disk read", cold, disk.read)
+		printPaired("  GET cold / disk read", cold, dr)
 		printRate(fmt.Sprintf("GET 1 MiB page-cached, %d client(s)", conc), warm, "MiB/s")
 	}
 }
@@ -80,14 +85,9 @@ func parallelMiB(n, conc int, fn func(i int, buf []byte) error) float64 {
 	return float64(n) / el.Seconds()
 }
 
-// printRatio prints a/b for the best and the median samples.
-func printRatio(name string, a, b samples) {
-	fmt.Printf("  %-46s best/best %5.2f  median/median %5.2f\n", name, a.best()/b.best(), a.median()/b.median())
-}
-
 // benchMultipart uploads st.mib MiB per run as 64 MiB objects, one after
 // another, with the SDK's upload manager.
-func benchMultipart(st settings, t *target, disk diskBW) {
+func benchMultipart(st settings, t *target, d disk) {
 	const size, partSize = 64 << 20, 8 << 20
 	uploads := max(st.mib>>6, 1)
 	fmt.Printf("\n== 64 MiB multipart uploads, %d per run (aws-sdk-go-v2 feature/s3/manager, 8 MiB parts, concurrency 4)\n", uploads)
@@ -102,8 +102,10 @@ func benchMultipart(st settings, t *target, disk diskBW) {
 	body := make([]byte, size)
 	rand.Read(body)
 	t.mkBucket("multipart")
-	var rates samples
+	var dw, rates samples
 	for run := 0; run < st.runs; run++ {
+		w, _ := d.measure()
+		dw = append(dw, w)
 		t0 := time.Now()
 		for i := 0; i < uploads; i++ {
 			for off := 0; off < size; off += partSize { // distinct parts, so none is deduplicated
@@ -115,6 +117,7 @@ func benchMultipart(st settings, t *target, disk diskBW) {
 		}
 		rates = append(rates, float64(uploads*size>>20)/time.Since(t0).Seconds())
 	}
+	printRate("disk sequential write (fsync'd)", dw, "MiB/s")
 	printRate("multipart PUT 64 MiB objects", rates, "MiB/s")
-	printRatio("  multipart / disk write", rates, disk.write)
+	printPaired("  multipart / disk write", rates, dw)
 }

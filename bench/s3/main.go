@@ -9,12 +9,13 @@
 //   - 64 MiB multipart uploads with aws-sdk-go-v2's upload manager against
 //     the same disk bandwidth;
 //
-//     the disk baseline, each 1 MiB run and each run of multipart uploads
-//     write the same volume (-mib, 1 GiB by default): a virtual disk takes
-//     a short burst into its host's cache far faster than it sustains
-//     writes (here 256 MiB wrote at about 400 MiB/s and 2 GiB at about
-//     270), so a baseline shorter than the run it is compared with would
-//     measure the cache;
+//     the disk baseline is measured right before each run it is compared
+//     with, and writes the same volume (-mib, 1 GiB by default): a virtual
+//     disk takes a short burst into its host's cache far faster than it
+//     sustains writes (here 256 MiB wrote at about 400 MiB/s and 2 GiB at
+//     about 270), and its sustained rate drifts from minute to minute
+//     (233 to 535 MiB/s for 1 GiB within half an hour), so a baseline
+//     shorter than the run, or taken minutes apart, measures the host;
 //
 //   - 4 KiB durable PUTs and GETs with 16 concurrent clients against
 //     moto_server (started on a free port by this program);
@@ -97,15 +98,12 @@ func main() {
 	fmt.Printf("cores=%d GOMAXPROCS=%d runs=%d data dir %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), st.runs, dir)
 	nubo := newTarget("nubo", srv.URL(), filepath.Join(dir, "nubo"))
 	want := func(name string) bool { return *only == "" || slices.Contains(strings.Split(*only, ","), name) }
-	var disk diskBW
-	if want("large") || want("multipart") {
-		disk = benchDisk(st, dir)
-	}
+	d := disk{dir: dir, mib: st.mib}
 	if want("large") {
-		benchLarge(st, nubo, disk)
+		benchLarge(st, nubo, d)
 	}
 	if want("multipart") {
-		benchMultipart(st, nubo, disk)
+		benchMultipart(st, nubo, d)
 	}
 	if want("small") {
 		benchSmall(st, nubo, peer)

@@ -119,6 +119,21 @@ func percentile(d []time.Duration, q float64) time.Duration {
 	return d[int(q*float64(len(d)-1))]
 }
 
+// printRatio prints a/b for the best and the median samples.
+func printRatio(name string, a, b samples) {
+	fmt.Printf("  %-46s best/best %5.2f  median/median %5.2f\n", name, a.best()/b.best(), a.median()/b.median())
+}
+
+// printPaired prints the ratios a[i]/b[i] of runs measured in pairs, one
+// right after the other: the best and the median pair.
+func printPaired(name string, a, b samples) {
+	r := make(samples, len(a))
+	for i := range a {
+		r[i] = a[i] / b[i]
+	}
+	fmt.Printf("  %-46s best %5.2f  median %5.2f  (%d paired runs)\n", name, r.best(), r.median(), len(r))
+}
+
 // printRate prints a throughput figure as "best (median)".
 func printRate(name string, s samples, unit string) {
 	fmt.Printf("  %-46s best %9.1f %s  median %9.1f %s  (%d runs)\n", name, s.best(), unit, s.median(), unit, len(s))
