@@ -71,6 +71,9 @@ type Store struct {
 	// bufs holds *[]byte copy buffers of copyBufferSize, so a Put does not
 	// allocate (and the collector does not reclaim) a MiB of buffers.
 	bufs sync.Pool
+	// syncDir makes the entries of a directory durable (fsyncDir; tests
+	// record the calls).
+	syncDir func(dir string) error
 }
 
 // Open opens (creating if needed) the blob store in dir and removes temporary
@@ -90,7 +93,7 @@ func Open(dir string) (*Store, error) {
 			}
 		}
 	}
-	s := &Store{dir: dir}
+	s := &Store{dir: dir, syncDir: fsyncDir}
 	s.bufs.New = func() any {
 		b := make([]byte, copyBufferSize)
 		return &b
@@ -285,29 +288,35 @@ func readChunks(r io.Reader, free <-chan []byte, full chan<- chunk, stop <-chan 
 func hexSum(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
 
 // publish moves a synced temp file to the blob's address, or drops it when
-// that content is already stored.
+// that content is already stored. In that case the directory is synced all
+// the same: the file may come from a concurrent Put of the same content
+// whose rename is visible but not yet durable, and the caller is about to
+// commit a record pointing at it.
 func (s *Store) publish(tmp, h string) error {
 	final, _ := s.path(h) // h comes from our own hasher
-	if _, err := os.Stat(final); err == nil {
-		return os.Remove(tmp)
-	}
 	sub := filepath.Dir(final)
+	if _, err := os.Stat(final); err == nil {
+		if err := os.Remove(tmp); err != nil {
+			return fmt.Errorf("blobs: put: %w", err)
+		}
+		return s.syncDir(sub)
+	}
 	if _, err := os.Stat(sub); errors.Is(err, fs.ErrNotExist) {
 		if err := os.Mkdir(sub, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("blobs: put: %w", err)
 		}
-		if err := syncDir(s.dir); err != nil {
+		if err := s.syncDir(s.dir); err != nil {
 			return err
 		}
 	}
 	if err := os.Rename(tmp, final); err != nil {
 		return fmt.Errorf("blobs: put: publish: %w", err)
 	}
-	return syncDir(sub)
+	return s.syncDir(sub)
 }
 
-// syncDir fsyncs a directory so renames and creations in it are durable.
-func syncDir(dir string) error {
+// fsyncDir fsyncs a directory so renames and creations in it are durable.
+func fsyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("blobs: sync dir: %w", err)

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -572,5 +573,28 @@ func TestConcurrentPuts(t *testing.T) {
 		if !bytes.Equal(got, bytes.Repeat([]byte{byte(i)}, size)) {
 			t.Errorf("put %d: stored body is not its own", i)
 		}
+	}
+}
+
+// TestDedupSyncsDirectory checks a Put that finds its content already
+// stored still syncs the blob's directory before returning: the existing
+// file may be another Put's rename that is not durable yet.
+func TestDedupSyncsDirectory(t *testing.T) {
+	s, _ := open(t)
+	first, err := s.Put(context.Background(), strings.NewReader("same"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var synced []string
+	s.syncDir = func(dir string) error {
+		synced = append(synced, dir)
+		return fsyncDir(dir)
+	}
+	if _, err := s.Put(context.Background(), strings.NewReader("same")); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := s.path(first.SHA256)
+	if !slices.Contains(synced, filepath.Dir(p)) {
+		t.Errorf("a deduplicated Put synced %v, not %s", synced, filepath.Dir(p))
 	}
 }

@@ -118,5 +118,5 @@ func (s *Store) RemoveAll() error {
 			return fmt.Errorf("blobs: remove all: %w", err)
 		}
 	}
-	return syncDir(s.dir)
+	return s.syncDir(s.dir)
 }
