@@ -389,3 +389,40 @@ func TestGetObjectAttributesPolicy(t *testing.T) {
 		})
 	}
 }
+
+// TestCompleteChecksPartChecksums checks CompleteMultipartUpload compares the part
+// checksums it lists with the parts' own, as it does their ETags.
+func TestCompleteChecksPartChecksums(t *testing.T) {
+	f := mpFixture(t, Options{})
+	f.mkBucket(t, "mp-ck")
+	ctx := context.Background()
+	up, err := f.client.CreateMultipartUpload(ctx, &sdks3.CreateMultipartUploadInput{Bucket: aws.String("mp-ck"), Key: aws.String("k"),
+		ChecksumAlgorithm: types.ChecksumAlgorithmSha256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := body(7, 1000)
+	part, err := f.client.UploadPart(ctx, &sdks3.UploadPartInput{Bucket: aws.String("mp-ck"), Key: aws.String("k"), UploadId: up.UploadId,
+		PartNumber: aws.Int32(1), Body: bytes.NewReader(data), ChecksumAlgorithm: types.ChecksumAlgorithmSha256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name     string
+		checksum *string
+		wantCode string
+	}{
+		{"another part's checksum", aws.String(sha256B64([]byte("something else"))), "InvalidPart"},
+		{"the part's checksum", part.ChecksumSHA256, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := f.client.CompleteMultipartUpload(ctx, &sdks3.CompleteMultipartUploadInput{Bucket: aws.String("mp-ck"), Key: aws.String("k"),
+				UploadId: up.UploadId, MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{
+					{PartNumber: aws.Int32(1), ETag: part.ETag, ChecksumSHA256: tc.checksum}}}})
+			if got := errCode(err); got != tc.wantCode {
+				t.Fatalf("CompleteMultipartUpload = %v (%q), want %q", err, got, tc.wantCode)
+			}
+		})
+	}
+}

@@ -338,7 +338,7 @@ func (s *Service) checkCompletion(up *uploadRecord, req *s3api.CompletedMultipar
 		}
 		prev = *cp.PartNumber
 		p := byNum[*cp.PartNumber]
-		if p == nil || strings.Trim(str(cp.ETag), `"`) != p.ETag {
+		if p == nil || strings.Trim(str(cp.ETag), `"`) != p.ETag || !listedChecksumMatches(up, p, cp) {
 			return nil, invalidPart.With("UploadId", up.UploadID).With("PartNumber", *cp.PartNumber).With("ETag", str(cp.ETag))
 		}
 		if i < len(req.Parts)-1 && p.Size < s.opts.MinPartSize {
@@ -348,6 +348,18 @@ func (s *Service) checkCompletion(up *uploadRecord, req *s3api.CompletedMultipar
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// listedChecksumMatches reports whether the checksum a completion lists for
+// part p, in the upload's algorithm, is the part's own; a part listed
+// without one matches. Like a wrong ETag, a wrong checksum is InvalidPart.
+func listedChecksumMatches(up *uploadRecord, p *partRecord, cp s3api.CompletedPart) bool {
+	if up.ChecksumAlg == "" {
+		return true
+	}
+	listed := checksumSet{&cp.ChecksumCRC32, &cp.ChecksumCRC32C, &cp.ChecksumCRC64NVME, &cp.ChecksumSHA1, &cp.ChecksumSHA256}.
+		values()[checksum.Algorithm(up.ChecksumAlg)]
+	return listed == nil || *listed == p.Checksum
 }
 
 // multipartETag is S3's ETag of a multipart object: the MD5 of the parts'
