@@ -76,8 +76,9 @@ func (s *Service) DeleteObjects(ctx context.Context, in *s3api.DeleteObjectsInpu
 	return out, nil
 }
 
-// modifyVersion rewrites one version's record in place (tags), under the
-// key's lock, and queues notifications for event.
+// modifyVersion rewrites one version's record in place (tags, Object Lock
+// retention and legal hold), under the key's lock, and queues notifications
+// for event; an empty event queues none (S3 sends no event for lock changes).
 func (s *Service) modifyVersion(ctx context.Context, b *bucket, key, versionID, event string, change func(*objectRecord) error) (*objectRecord, error) {
 	unlock := s.lockKey(b.name(), key)
 	defer unlock()
