@@ -34,6 +34,7 @@ type Handler interface {
 	DeleteObject(ctx context.Context, in *DeleteObjectInput) (*DeleteObjectOutput, error)
 	DeleteObjectTagging(ctx context.Context, in *DeleteObjectTaggingInput) (*DeleteObjectTaggingOutput, error)
 	DeleteObjects(ctx context.Context, in *DeleteObjectsInput) (*DeleteObjectsOutput, error)
+	DeletePublicAccessBlock(ctx context.Context, in *DeletePublicAccessBlockInput) (*DeletePublicAccessBlockOutput, error)
 	GetBucketAcl(ctx context.Context, in *GetBucketAclInput) (*GetBucketAclOutput, error)
 	GetBucketCors(ctx context.Context, in *GetBucketCorsInput) (*GetBucketCorsOutput, error)
 	GetBucketEncryption(ctx context.Context, in *GetBucketEncryptionInput) (*GetBucketEncryptionOutput, error)
@@ -43,6 +44,7 @@ type Handler interface {
 	GetBucketNotificationConfiguration(ctx context.Context, in *GetBucketNotificationConfigurationInput) (*GetBucketNotificationConfigurationOutput, error)
 	GetBucketOwnershipControls(ctx context.Context, in *GetBucketOwnershipControlsInput) (*GetBucketOwnershipControlsOutput, error)
 	GetBucketPolicy(ctx context.Context, in *GetBucketPolicyInput) (*GetBucketPolicyOutput, error)
+	GetBucketPolicyStatus(ctx context.Context, in *GetBucketPolicyStatusInput) (*GetBucketPolicyStatusOutput, error)
 	GetBucketTagging(ctx context.Context, in *GetBucketTaggingInput) (*GetBucketTaggingOutput, error)
 	GetBucketVersioning(ctx context.Context, in *GetBucketVersioningInput) (*GetBucketVersioningOutput, error)
 	GetObject(ctx context.Context, in *GetObjectInput) (*GetObjectOutput, error)
@@ -52,6 +54,7 @@ type Handler interface {
 	GetObjectLockConfiguration(ctx context.Context, in *GetObjectLockConfigurationInput) (*GetObjectLockConfigurationOutput, error)
 	GetObjectRetention(ctx context.Context, in *GetObjectRetentionInput) (*GetObjectRetentionOutput, error)
 	GetObjectTagging(ctx context.Context, in *GetObjectTaggingInput) (*GetObjectTaggingOutput, error)
+	GetPublicAccessBlock(ctx context.Context, in *GetPublicAccessBlockInput) (*GetPublicAccessBlockOutput, error)
 	HeadBucket(ctx context.Context, in *HeadBucketInput) (*HeadBucketOutput, error)
 	HeadObject(ctx context.Context, in *HeadObjectInput) (*HeadObjectOutput, error)
 	ListBuckets(ctx context.Context, in *ListBucketsInput) (*ListBucketsOutput, error)
@@ -75,6 +78,7 @@ type Handler interface {
 	PutObjectLockConfiguration(ctx context.Context, in *PutObjectLockConfigurationInput) (*PutObjectLockConfigurationOutput, error)
 	PutObjectRetention(ctx context.Context, in *PutObjectRetentionInput) (*PutObjectRetentionOutput, error)
 	PutObjectTagging(ctx context.Context, in *PutObjectTaggingInput) (*PutObjectTaggingOutput, error)
+	PutPublicAccessBlock(ctx context.Context, in *PutPublicAccessBlockInput) (*PutPublicAccessBlockOutput, error)
 	UploadPart(ctx context.Context, in *UploadPartInput) (*UploadPartOutput, error)
 	UploadPartCopy(ctx context.Context, in *UploadPartCopyInput) (*UploadPartCopyOutput, error)
 }
@@ -97,6 +101,7 @@ var loadAPI = sync.OnceValue(func() *awsapi.Service {
 		"DeleteObject":                       {Input: reflect.TypeOf(DeleteObjectInput{}), Output: reflect.TypeOf(DeleteObjectOutput{})},
 		"DeleteObjectTagging":                {Input: reflect.TypeOf(DeleteObjectTaggingInput{}), Output: reflect.TypeOf(DeleteObjectTaggingOutput{})},
 		"DeleteObjects":                      {Input: reflect.TypeOf(DeleteObjectsInput{}), Output: reflect.TypeOf(DeleteObjectsOutput{})},
+		"DeletePublicAccessBlock":            {Input: reflect.TypeOf(DeletePublicAccessBlockInput{}), Output: reflect.TypeOf(DeletePublicAccessBlockOutput{})},
 		"GetBucketAcl":                       {Input: reflect.TypeOf(GetBucketAclInput{}), Output: reflect.TypeOf(GetBucketAclOutput{})},
 		"GetBucketCors":                      {Input: reflect.TypeOf(GetBucketCorsInput{}), Output: reflect.TypeOf(GetBucketCorsOutput{})},
 		"GetBucketEncryption":                {Input: reflect.TypeOf(GetBucketEncryptionInput{}), Output: reflect.TypeOf(GetBucketEncryptionOutput{})},
@@ -106,6 +111,7 @@ var loadAPI = sync.OnceValue(func() *awsapi.Service {
 		"GetBucketNotificationConfiguration": {Input: reflect.TypeOf(GetBucketNotificationConfigurationInput{}), Output: reflect.TypeOf(GetBucketNotificationConfigurationOutput{})},
 		"GetBucketOwnershipControls":         {Input: reflect.TypeOf(GetBucketOwnershipControlsInput{}), Output: reflect.TypeOf(GetBucketOwnershipControlsOutput{})},
 		"GetBucketPolicy":                    {Input: reflect.TypeOf(GetBucketPolicyInput{}), Output: reflect.TypeOf(GetBucketPolicyOutput{})},
+		"GetBucketPolicyStatus":              {Input: reflect.TypeOf(GetBucketPolicyStatusInput{}), Output: reflect.TypeOf(GetBucketPolicyStatusOutput{})},
 		"GetBucketTagging":                   {Input: reflect.TypeOf(GetBucketTaggingInput{}), Output: reflect.TypeOf(GetBucketTaggingOutput{})},
 		"GetBucketVersioning":                {Input: reflect.TypeOf(GetBucketVersioningInput{}), Output: reflect.TypeOf(GetBucketVersioningOutput{})},
 		"GetObject":                          {Input: reflect.TypeOf(GetObjectInput{}), Output: reflect.TypeOf(GetObjectOutput{})},
@@ -115,6 +121,7 @@ var loadAPI = sync.OnceValue(func() *awsapi.Service {
 		"GetObjectLockConfiguration":         {Input: reflect.TypeOf(GetObjectLockConfigurationInput{}), Output: reflect.TypeOf(GetObjectLockConfigurationOutput{})},
 		"GetObjectRetention":                 {Input: reflect.TypeOf(GetObjectRetentionInput{}), Output: reflect.TypeOf(GetObjectRetentionOutput{})},
 		"GetObjectTagging":                   {Input: reflect.TypeOf(GetObjectTaggingInput{}), Output: reflect.TypeOf(GetObjectTaggingOutput{})},
+		"GetPublicAccessBlock":               {Input: reflect.TypeOf(GetPublicAccessBlockInput{}), Output: reflect.TypeOf(GetPublicAccessBlockOutput{})},
 		"HeadBucket":                         {Input: reflect.TypeOf(HeadBucketInput{}), Output: reflect.TypeOf(HeadBucketOutput{})},
 		"HeadObject":                         {Input: reflect.TypeOf(HeadObjectInput{}), Output: reflect.TypeOf(HeadObjectOutput{})},
 		"ListBuckets":                        {Input: reflect.TypeOf(ListBucketsInput{}), Output: reflect.TypeOf(ListBucketsOutput{})},
@@ -138,6 +145,7 @@ var loadAPI = sync.OnceValue(func() *awsapi.Service {
 		"PutObjectLockConfiguration":         {Input: reflect.TypeOf(PutObjectLockConfigurationInput{}), Output: reflect.TypeOf(PutObjectLockConfigurationOutput{})},
 		"PutObjectRetention":                 {Input: reflect.TypeOf(PutObjectRetentionInput{}), Output: reflect.TypeOf(PutObjectRetentionOutput{})},
 		"PutObjectTagging":                   {Input: reflect.TypeOf(PutObjectTaggingInput{}), Output: reflect.TypeOf(PutObjectTaggingOutput{})},
+		"PutPublicAccessBlock":               {Input: reflect.TypeOf(PutPublicAccessBlockInput{}), Output: reflect.TypeOf(PutPublicAccessBlockOutput{})},
 		"UploadPart":                         {Input: reflect.TypeOf(UploadPartInput{}), Output: reflect.TypeOf(UploadPartOutput{})},
 		"UploadPartCopy":                     {Input: reflect.TypeOf(UploadPartCopyInput{}), Output: reflect.TypeOf(UploadPartCopyOutput{})},
 	})
@@ -199,6 +207,9 @@ func Bind(h Handler) map[string]awsapi.Handler {
 		"DeleteObjects": bind("DeleteObjects", func(ctx context.Context, in *DeleteObjectsInput) (*DeleteObjectsOutput, error) {
 			return h.DeleteObjects(ctx, in)
 		}),
+		"DeletePublicAccessBlock": bind("DeletePublicAccessBlock", func(ctx context.Context, in *DeletePublicAccessBlockInput) (*DeletePublicAccessBlockOutput, error) {
+			return h.DeletePublicAccessBlock(ctx, in)
+		}),
 		"GetBucketAcl": bind("GetBucketAcl", func(ctx context.Context, in *GetBucketAclInput) (*GetBucketAclOutput, error) {
 			return h.GetBucketAcl(ctx, in)
 		}),
@@ -226,6 +237,9 @@ func Bind(h Handler) map[string]awsapi.Handler {
 		"GetBucketPolicy": bind("GetBucketPolicy", func(ctx context.Context, in *GetBucketPolicyInput) (*GetBucketPolicyOutput, error) {
 			return h.GetBucketPolicy(ctx, in)
 		}),
+		"GetBucketPolicyStatus": bind("GetBucketPolicyStatus", func(ctx context.Context, in *GetBucketPolicyStatusInput) (*GetBucketPolicyStatusOutput, error) {
+			return h.GetBucketPolicyStatus(ctx, in)
+		}),
 		"GetBucketTagging": bind("GetBucketTagging", func(ctx context.Context, in *GetBucketTaggingInput) (*GetBucketTaggingOutput, error) {
 			return h.GetBucketTagging(ctx, in)
 		}),
@@ -250,6 +264,9 @@ func Bind(h Handler) map[string]awsapi.Handler {
 		}),
 		"GetObjectTagging": bind("GetObjectTagging", func(ctx context.Context, in *GetObjectTaggingInput) (*GetObjectTaggingOutput, error) {
 			return h.GetObjectTagging(ctx, in)
+		}),
+		"GetPublicAccessBlock": bind("GetPublicAccessBlock", func(ctx context.Context, in *GetPublicAccessBlockInput) (*GetPublicAccessBlockOutput, error) {
+			return h.GetPublicAccessBlock(ctx, in)
 		}),
 		"HeadBucket": bind("HeadBucket", func(ctx context.Context, in *HeadBucketInput) (*HeadBucketOutput, error) {
 			return h.HeadBucket(ctx, in)
@@ -315,6 +332,9 @@ func Bind(h Handler) map[string]awsapi.Handler {
 		}),
 		"PutObjectTagging": bind("PutObjectTagging", func(ctx context.Context, in *PutObjectTaggingInput) (*PutObjectTaggingOutput, error) {
 			return h.PutObjectTagging(ctx, in)
+		}),
+		"PutPublicAccessBlock": bind("PutPublicAccessBlock", func(ctx context.Context, in *PutPublicAccessBlockInput) (*PutPublicAccessBlockOutput, error) {
+			return h.PutPublicAccessBlock(ctx, in)
 		}),
 		"UploadPart": bind("UploadPart", func(ctx context.Context, in *UploadPartInput) (*UploadPartOutput, error) {
 			return h.UploadPart(ctx, in)
@@ -662,6 +682,15 @@ type DeleteObjectsOutput struct {
 	Errors         []Error         `aws:"Errors"`
 }
 
+// DeletePublicAccessBlockInput is the input of the DeletePublicAccessBlock operation (shape DeletePublicAccessBlockRequest).
+type DeletePublicAccessBlockInput struct {
+	Bucket              *string `aws:"Bucket"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// DeletePublicAccessBlockOutput is the output of the DeletePublicAccessBlock operation, which the model leaves empty.
+type DeletePublicAccessBlockOutput struct{}
+
 // GetBucketAclInput is the input of the GetBucketAcl operation (shape GetBucketAclRequest).
 type GetBucketAclInput struct {
 	Bucket              *string `aws:"Bucket"`
@@ -764,6 +793,17 @@ type GetBucketPolicyInput struct {
 // GetBucketPolicyOutput is the output of the GetBucketPolicy operation (shape GetBucketPolicyOutput).
 type GetBucketPolicyOutput struct {
 	Policy *string `aws:"Policy"`
+}
+
+// GetBucketPolicyStatusInput is the input of the GetBucketPolicyStatus operation (shape GetBucketPolicyStatusRequest).
+type GetBucketPolicyStatusInput struct {
+	Bucket              *string `aws:"Bucket"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// GetBucketPolicyStatusOutput is the output of the GetBucketPolicyStatus operation (shape GetBucketPolicyStatusOutput).
+type GetBucketPolicyStatusOutput struct {
+	PolicyStatus *PolicyStatus `aws:"PolicyStatus"`
 }
 
 // GetBucketTaggingInput is the input of the GetBucketTagging operation (shape GetBucketTaggingRequest).
@@ -957,6 +997,17 @@ type GetObjectTaggingInput struct {
 type GetObjectTaggingOutput struct {
 	VersionId *string `aws:"VersionId"`
 	TagSet    []Tag   `aws:"TagSet"`
+}
+
+// GetPublicAccessBlockInput is the input of the GetPublicAccessBlock operation (shape GetPublicAccessBlockRequest).
+type GetPublicAccessBlockInput struct {
+	Bucket              *string `aws:"Bucket"`
+	ExpectedBucketOwner *string `aws:"ExpectedBucketOwner"`
+}
+
+// GetPublicAccessBlockOutput is the output of the GetPublicAccessBlock operation (shape GetPublicAccessBlockOutput).
+type GetPublicAccessBlockOutput struct {
+	PublicAccessBlockConfiguration *PublicAccessBlockConfiguration `aws:"PublicAccessBlockConfiguration"`
 }
 
 // HeadBucketInput is the input of the HeadBucket operation (shape HeadBucketRequest).
@@ -1490,6 +1541,18 @@ type PutObjectTaggingInput struct {
 type PutObjectTaggingOutput struct {
 	VersionId *string `aws:"VersionId"`
 }
+
+// PutPublicAccessBlockInput is the input of the PutPublicAccessBlock operation (shape PutPublicAccessBlockRequest).
+type PutPublicAccessBlockInput struct {
+	Bucket                         *string                         `aws:"Bucket"`
+	ContentMD5                     *string                         `aws:"ContentMD5"`
+	ChecksumAlgorithm              *string                         `aws:"ChecksumAlgorithm"`
+	PublicAccessBlockConfiguration *PublicAccessBlockConfiguration `aws:"PublicAccessBlockConfiguration"`
+	ExpectedBucketOwner            *string                         `aws:"ExpectedBucketOwner"`
+}
+
+// PutPublicAccessBlockOutput is the output of the PutPublicAccessBlock operation, which the model leaves empty.
+type PutPublicAccessBlockOutput struct{}
 
 // UploadPartInput is the input of the UploadPart operation (shape UploadPartRequest).
 type UploadPartInput struct {
@@ -2031,6 +2094,19 @@ type Part struct {
 // PartitionedPrefix is the PartitionedPrefix shape.
 type PartitionedPrefix struct {
 	PartitionDateSource *string `aws:"PartitionDateSource"`
+}
+
+// PolicyStatus is the PolicyStatus shape.
+type PolicyStatus struct {
+	IsPublic *bool `aws:"IsPublic"`
+}
+
+// PublicAccessBlockConfiguration is the PublicAccessBlockConfiguration shape.
+type PublicAccessBlockConfiguration struct {
+	BlockPublicAcls       *bool `aws:"BlockPublicAcls"`
+	IgnorePublicAcls      *bool `aws:"IgnorePublicAcls"`
+	BlockPublicPolicy     *bool `aws:"BlockPublicPolicy"`
+	RestrictPublicBuckets *bool `aws:"RestrictPublicBuckets"`
 }
 
 // QueueConfiguration is the QueueConfiguration shape.

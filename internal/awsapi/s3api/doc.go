@@ -11,20 +11,21 @@
 // CopyObject, CreateBucket, CreateMultipartUpload, DeleteBucket,
 // DeleteBucketCors, DeleteBucketEncryption, DeleteBucketLifecycle,
 // DeleteBucketOwnershipControls, DeleteBucketPolicy, DeleteBucketTagging,
-// DeleteObject, DeleteObjectTagging, DeleteObjects, GetBucketAcl,
-// GetBucketCors, GetBucketEncryption, GetBucketLifecycleConfiguration,
-// GetBucketLocation, GetBucketLogging, GetBucketNotificationConfiguration,
-// GetBucketOwnershipControls, GetBucketPolicy, GetBucketTagging,
+// DeleteObject, DeleteObjectTagging, DeleteObjects, DeletePublicAccessBlock,
+// GetBucketAcl, GetBucketCors, GetBucketEncryption,
+// GetBucketLifecycleConfiguration, GetBucketLocation, GetBucketLogging,
+// GetBucketNotificationConfiguration, GetBucketOwnershipControls,
+// GetBucketPolicy, GetBucketPolicyStatus, GetBucketTagging,
 // GetBucketVersioning, GetObject, GetObjectAcl, GetObjectAttributes,
 // GetObjectLegalHold, GetObjectLockConfiguration, GetObjectRetention,
-// GetObjectTagging, HeadBucket, HeadObject, ListBuckets, ListMultipartUploads,
-// ListObjectVersions, ListObjects, ListObjectsV2, ListParts, PutBucketAcl,
-// PutBucketCors, PutBucketEncryption, PutBucketLifecycleConfiguration,
-// PutBucketLogging, PutBucketNotificationConfiguration,
-// PutBucketOwnershipControls, PutBucketPolicy, PutBucketTagging,
-// PutBucketVersioning, PutObject, PutObjectLegalHold,
-// PutObjectLockConfiguration, PutObjectRetention, PutObjectTagging, UploadPart,
-// UploadPartCopy.
+// GetObjectTagging, GetPublicAccessBlock, HeadBucket, HeadObject, ListBuckets,
+// ListMultipartUploads, ListObjectVersions, ListObjects, ListObjectsV2,
+// ListParts, PutBucketAcl, PutBucketCors, PutBucketEncryption,
+// PutBucketLifecycleConfiguration, PutBucketLogging,
+// PutBucketNotificationConfiguration, PutBucketOwnershipControls,
+// PutBucketPolicy, PutBucketTagging, PutBucketVersioning, PutObject,
+// PutObjectLegalHold, PutObjectLockConfiguration, PutObjectRetention,
+// PutObjectTagging, PutPublicAccessBlock, UploadPart, UploadPartCopy.
 //
 // Regenerate with `go run ./tools/apigen` from the repository root.
 package s3api

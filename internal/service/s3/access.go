@@ -35,7 +35,9 @@ func (s *Service) bucketFor(ctx context.Context, name, action, key string) (*buc
 
 // authorize applies the bucket policy: an explicit Deny refuses the request,
 // and callers outside the bucket's account (anonymous ones included) need an
-// explicit Allow. Calls without a request (Nubo's own Go API) are allowed.
+// explicit Allow, which a public policy cannot give them when the bucket's
+// Block Public Access settings restrict public buckets. Calls without a
+// request (Nubo's own Go API) are allowed.
 func (s *Service) authorize(ctx context.Context, cfg *bucketConfig, action, bucketName, key string) error {
 	req := awsapi.RequestFrom(ctx)
 	if req == nil {
@@ -64,12 +66,21 @@ func (s *Service) authorize(ctx context.Context, cfg *bucketConfig, action, buck
 	case policy.Deny:
 		return errAccessDenied()
 	case policy.Allow:
+		if foreign && cfg.restricted() {
+			return errAccessDenied()
+		}
 		return nil
 	}
 	if foreign {
 		return errAccessDenied()
 	}
 	return nil
+}
+
+// restricted reports whether the bucket's policy is public and its Block
+// Public Access settings restrict public buckets to the owner's account.
+func (c *bucketConfig) restricted() bool {
+	return c.publicPolicy && c.blocks(func(pa *publicAccess) bool { return pa.RestrictPublicBuckets })
 }
 
 // policyContext returns the global condition keys of a request.

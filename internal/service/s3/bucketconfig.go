@@ -135,12 +135,12 @@ func (s *Service) DeleteBucketTagging(ctx context.Context, in *s3api.DeleteBucke
 // must name this bucket or its objects.
 func (s *Service) PutBucketPolicy(ctx context.Context, in *s3api.PutBucketPolicyInput) (*s3api.PutBucketPolicyOutput, error) {
 	name := str(in.Bucket)
-	b, _, err := s.bucketFor(ctx, name, "s3:PutBucketPolicy", "")
+	b, cfg, err := s.bucketFor(ctx, name, "s3:PutBucketPolicy", "")
 	if err != nil {
 		return nil, err
 	}
 	doc := str(in.Policy)
-	_, err = policy.ParseWith([]byte(doc), policy.ParseOptions{Kind: policy.Resource})
+	p, err := policy.ParseWith([]byte(doc), policy.ParseOptions{Kind: policy.Resource})
 	if err != nil {
 		var me *policy.MalformedError
 		if errors.As(err, &me) {
@@ -150,6 +150,9 @@ func (s *Service) PutBucketPolicy(ctx context.Context, in *s3api.PutBucketPolicy
 	}
 	if err := checkPolicyResources([]byte(doc), name); err != nil {
 		return nil, err
+	}
+	if cfg.blocks(func(pa *publicAccess) bool { return pa.BlockPublicPolicy }) && p.IsPublic() {
+		return nil, errPublicPolicyBlocked(ctx, name)
 	}
 	setStatus(ctx, http.StatusNoContent)
 	err = s.updateBucket(b, func(r *bucketRecord) error { r.Policy = doc; return nil })
@@ -314,11 +317,30 @@ func (s *Service) PutBucketAcl(ctx context.Context, in *s3api.PutBucketAclInput)
 	if cfg.rec.Ownership == "BucketOwnerEnforced" && !ownerOnly {
 		return nil, awsapi.Errorf("AccessControlListNotSupported", http.StatusBadRequest, "The bucket does not allow ACLs")
 	}
+	public := publicACL(in.ACL, in.GrantFullControl, in.GrantRead, in.GrantReadACP, in.GrantWrite, in.GrantWriteACP) ||
+		publicGrantees(in.AccessControlPolicy)
+	if public && cfg.blocks(func(pa *publicAccess) bool { return pa.BlockPublicAcls }) {
+		return nil, errAccessDenied()
+	}
 	if grantHeaders || (in.AccessControlPolicy != nil && !ownerOnlyPolicy(in.AccessControlPolicy, s.ownerID)) {
 		return nil, awsapi.NotImplemented("s3", "PutBucketAcl with explicit grants")
 	}
 	err = s.updateBucket(b, func(r *bucketRecord) error { r.ACL = canned; return nil })
 	return &s3api.PutBucketAclOutput{}, err
+}
+
+// publicGrantees reports whether an ACL document grants to the AllUsers or
+// AuthenticatedUsers group.
+func publicGrantees(p *s3api.AccessControlPolicy) bool {
+	if p == nil {
+		return false
+	}
+	for _, g := range p.Grants {
+		if g.Grantee != nil && publicGrant(g.Grantee.URI) {
+			return true
+		}
+	}
+	return false
 }
 
 func ownerOnlyPolicy(p *s3api.AccessControlPolicy, owner string) bool {
@@ -409,8 +431,9 @@ func bucketSSE(cfg *bucketConfig) (alg, kmsKey string, bucketKey bool) {
 // objectACL checks the ACL headers of an object write (PutObject, CopyObject,
 // CreateMultipartUpload). Objects carry no ACL of their own: ACLs that leave
 // the bucket owner in full control are accepted, as AWS does under
-// BucketOwnerEnforced; any other is AccessControlListNotSupported there and
-// NotImplemented on buckets that allow ACLs.
+// BucketOwnerEnforced; any other is AccessControlListNotSupported there, a
+// public one is AccessDenied where Block Public Access blocks public ACLs, and
+// the rest are NotImplemented on buckets that allow ACLs.
 func objectACL(cfg *bucketConfig, canned *string, grants ...*string) error {
 	ownerOnly := true
 	switch str(canned) {
@@ -430,6 +453,8 @@ func objectACL(cfg *bucketConfig, canned *string, grants ...*string) error {
 		return nil
 	case cfg.rec.Ownership == "BucketOwnerEnforced":
 		return awsapi.Errorf("AccessControlListNotSupported", http.StatusBadRequest, "The bucket does not allow ACLs")
+	case publicACL(canned, grants...) && cfg.blocks(func(pa *publicAccess) bool { return pa.BlockPublicAcls }):
+		return errAccessDenied()
 	}
 	return awsapi.NotImplemented("s3", "object ACLs other than private")
 }

@@ -15,7 +15,9 @@
 // CreateMultipartUpload, UploadPart, UploadPartCopy, ListParts,
 // CompleteMultipartUpload, AbortMultipartUpload, ListMultipartUploads,
 // Put/GetObjectLockConfiguration, Put/GetObjectRetention,
-// Put/GetObjectLegalHold (Object Lock, objectlock.go).
+// Put/GetObjectLegalHold (Object Lock, objectlock.go),
+// Put/Get/DeletePublicAccessBlock and GetBucketPolicyStatus (Block Public
+// Access, publicaccess.go).
 //
 // Storage. Metadata lives in the durable store under "s3/" (see keys.go for
 // the layout); object keys are escaped inside store keys so that listing a
@@ -54,9 +56,10 @@
 //     for uploads with a checksum algorithm, as AWS documents.
 //   - Multipart uploads with a checksum algorithm and the COMPOSITE type get
 //     S3's checksum of checksums ("<base64>-<parts>", mpchecksum.go);
-//     FULL_OBJECT multipart objects have no object-level checksum yet, and
-//     checksums listed in CompleteMultipartUpload are not compared with the
-//     parts'. GetObjectAttributes lists parts only for COMPOSITE objects, as
+//     FULL_OBJECT multipart objects have no object-level checksum yet. A part
+//     checksum listed in CompleteMultipartUpload must be the part's own
+//     (InvalidPart otherwise); an object-level checksum sent with it is not
+//     compared. GetObjectAttributes lists parts only for COMPOSITE objects, as
 //     AWS does for general purpose buckets, and reports a single part as
 //     part 1. CopyObject keeps the source ETag instead of recomputing it.
 //     A retried CompleteMultipartUpload gets the first completion's answer
@@ -64,6 +67,14 @@
 //   - Bucket policies are enforced for explicit Deny and for callers outside
 //     the account (anonymous included), which need an Allow; IAM identity
 //     policies are the edge's concern.
+//   - Block Public Access is per bucket (the account-level settings of S3
+//     Control are not modelled). New buckets have no settings, as before April
+//     2023; AWS now turns all four on for new buckets. A policy is public as
+//     policy.Policy.IsPublic judges it. BlockPublicPolicy refuses such
+//     policies, RestrictPublicBuckets denies callers outside the account when
+//     the policy is public, BlockPublicAcls refuses public canned ACLs and
+//     grants to the AllUsers and AuthenticatedUsers groups; IgnorePublicAcls is
+//     recorded only, since ACLs never grant access in Nubo.
 //   - Lifecycle rules expire current and noncurrent versions, remove expired
 //     delete markers and abort stale uploads every Options.LifecycleInterval
 //     on the Nubo clock; storage class transitions are NotImplemented.

@@ -30,6 +30,9 @@ type bucketRecord struct {
 	Logging    *s3api.LoggingEnabled                    `json:"logging,omitempty"` // server access logging (logging.go)
 	// ObjectLock is the Object Lock configuration (nil: off; objectlock.go).
 	ObjectLock *s3api.ObjectLockConfiguration `json:"objectLock,omitempty"`
+	// PublicAccess is the Block Public Access settings (nil: none;
+	// publicaccess.go).
+	PublicAccess *publicAccess `json:"publicAccess,omitempty"`
 }
 
 type tagKV struct {
@@ -42,7 +45,9 @@ type tagKV struct {
 type bucketConfig struct {
 	rec    bucketRecord
 	policy *policy.Policy
-	rules  []notifyRule
+	// publicPolicy is policy.IsPublic(), for Block Public Access.
+	publicPolicy bool
+	rules        []notifyRule
 }
 
 // bucket is a cached bucket. mu is held for reading by object commits and for
@@ -73,7 +78,7 @@ func (b *bucket) setRecord(rec bucketRecord) error {
 		if err != nil {
 			return fmt.Errorf("s3: bucket %s policy: %w", rec.Name, err)
 		}
-		c.policy = p
+		c.policy, c.publicPolicy = p, p.IsPublic()
 	}
 	if rec.Notify != nil {
 		c.rules = compileRules(rec.Notify)

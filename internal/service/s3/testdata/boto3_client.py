@@ -46,6 +46,24 @@ s3v4 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
 url = s3v4.generate_presigned_url("get_object", Params={"Bucket": b, "Key": "copy.txt"}, ExpiresIn=300)
 assert urllib.request.urlopen(url).read() == b"hello world", url
 
+s3.put_public_access_block(Bucket=b, PublicAccessBlockConfiguration={
+    "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+pab = s3.get_public_access_block(Bucket=b)["PublicAccessBlockConfiguration"]
+assert all(pab[k] for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")), pab
+public_read = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*",'
+               '"Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/*"}]}' % b)
+try:
+    s3.put_bucket_policy(Bucket=b, Policy=public_read)
+    raise AssertionError("public policy accepted while blocked")
+except s3.exceptions.ClientError as e:
+    assert e.response["Error"]["Code"] == "AccessDenied", e.response
+s3.delete_public_access_block(Bucket=b)
+s3.put_bucket_policy(Bucket=b, Policy=public_read)
+assert s3.get_bucket_policy_status(Bucket=b)["PolicyStatus"]["IsPublic"] is True
+anon = endpoint + "/" + b + "/copy.txt"  # unsigned, path-style
+assert urllib.request.urlopen(anon).read() == b"hello world", anon
+s3.delete_bucket_policy(Bucket=b)
+
 try:
     s3.get_object(Bucket=b, Key="missing")
     raise AssertionError("missing key found")
