@@ -49,7 +49,10 @@ func TestPublicAccessBlock(t *testing.T) {
 		run  func() error
 		want string
 	}{
-		{"none at first", func() error { _, err := c.GetPublicAccessBlock(ctx, &sdks3.GetPublicAccessBlockInput{Bucket: b}); return err },
+		{"none at first", func() error {
+			_, err := c.GetPublicAccessBlock(ctx, &sdks3.GetPublicAccessBlockInput{Bucket: b})
+			return err
+		},
 			"NoSuchPublicAccessBlockConfiguration"},
 		{"no policy status without a policy", func() error { _, err := policyPublic(); return err }, "NoSuchBucketPolicy"},
 		{"block public policies", func() error { return putBlock(false, true, true, false) }, ""},
@@ -75,7 +78,10 @@ func TestPublicAccessBlock(t *testing.T) {
 			_, err := c.DeletePublicAccessBlock(ctx, &sdks3.DeletePublicAccessBlockInput{Bucket: b})
 			return err
 		}, ""},
-		{"gone after delete", func() error { _, err := c.GetPublicAccessBlock(ctx, &sdks3.GetPublicAccessBlockInput{Bucket: b}); return err },
+		{"gone after delete", func() error {
+			_, err := c.GetPublicAccessBlock(ctx, &sdks3.GetPublicAccessBlockInput{Bucket: b})
+			return err
+		},
 			"NoSuchPublicAccessBlockConfiguration"},
 		{"public policy accepted", func() error { return putPolicy(publicRead) }, ""},
 		{"public policy status", func() error {
