@@ -51,6 +51,9 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 	if err := setMultipartChecksum(rec, up, parts); err != nil {
 		return nil, err
 	}
+	if err := checkCompleteChecksum(rec, up, in); err != nil {
+		return nil, err
+	}
 	var inline []byte
 	var m *manifest
 	if len(parts) == 1 {

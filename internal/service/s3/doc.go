@@ -54,12 +54,13 @@
 //     the same key. SSE-C over plain HTTP is accepted (S3 requires HTTPS);
 //     CompleteMultipartUpload checks the key when sent, and requires it only
 //     for uploads with a checksum algorithm, as AWS documents.
-//   - Multipart uploads with a checksum algorithm and the COMPOSITE type get
-//     S3's checksum of checksums ("<base64>-<parts>", mpchecksum.go);
-//     FULL_OBJECT multipart objects have no object-level checksum yet. A part
-//     checksum listed in CompleteMultipartUpload must be the part's own
-//     (InvalidPart otherwise); an object-level checksum sent with it is not
-//     compared. GetObjectAttributes lists parts only for COMPOSITE objects, as
+//   - Multipart uploads with a checksum algorithm get S3's object checksum
+//     of their type (mpchecksum.go): COMPOSITE, a checksum of checksums
+//     ("<base64>-<parts>"), or FULL_OBJECT, the CRC of the whole object
+//     combined from the parts' CRCs. A part checksum listed in
+//     CompleteMultipartUpload must be the part's own (InvalidPart otherwise),
+//     and an object checksum sent with it the computed one (BadDigest).
+//     GetObjectAttributes lists parts only for COMPOSITE objects, as
 //     AWS does for general purpose buckets, and reports a single part as
 //     part 1. CopyObject keeps the source ETag instead of recomputing it.
 //     A retried CompleteMultipartUpload gets the first completion's answer

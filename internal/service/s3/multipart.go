@@ -48,13 +48,8 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMul
 	if up.objectLock, err = s.requestedLock(cfg, lockInput{in.ObjectLockMode, in.ObjectLockRetainUntilDate, in.ObjectLockLegalHoldStatus}); err != nil {
 		return nil, err
 	}
-	if a := str(in.ChecksumAlgorithm); a != "" {
-		alg, ok := checksum.ParseAlgorithm(a)
-		if !ok {
-			return nil, errInvalidRequest("Checksum algorithm %s is not supported.", a)
-		}
-		up.ChecksumAlg = string(alg)
-		up.ChecksumType = orDefault(str(in.ChecksumType), "COMPOSITE")
+	if up.ChecksumAlg, up.ChecksumType, err = uploadChecksum(str(in.ChecksumAlgorithm), str(in.ChecksumType)); err != nil {
+		return nil, err
 	}
 	if r := awsapi.RequestFrom(ctx); r != nil {
 		up.Initiator = r.Caller.ARN
