@@ -376,6 +376,13 @@ func (s *Service) PutBucketEncryption(ctx context.Context, in *s3api.PutBucketEn
 		return nil, errMalformedXML()
 	}
 	for _, r := range c.Rules {
+		if bt := r.BlockedEncryptionTypes; bt != nil {
+			for _, t := range bt.EncryptionType {
+				if t != "SSE-C" && t != "NONE" {
+					return nil, errMalformedXML()
+				}
+			}
+		}
 		d := r.ApplyServerSideEncryptionByDefault
 		if d == nil {
 			continue
@@ -415,6 +422,20 @@ func (s *Service) DeleteBucketEncryption(ctx context.Context, in *s3api.DeleteBu
 	}
 	err = s.updateBucket(b, func(r *bucketRecord) error { r.Encryption = nil; return nil })
 	return &s3api.DeleteBucketEncryptionOutput{}, err
+}
+
+// blocksSSEC reports whether the bucket's encryption configuration blocks
+// writes with customer-provided keys (BlockedEncryptionTypes SSE-C).
+func blocksSSEC(cfg *bucketConfig) bool {
+	if cfg.rec.Encryption == nil {
+		return false
+	}
+	for _, r := range cfg.rec.Encryption.Rules {
+		if r.BlockedEncryptionTypes != nil && slices.Contains(r.BlockedEncryptionTypes.EncryptionType, "SSE-C") {
+			return true
+		}
+	}
+	return false
 }
 
 // bucketSSE returns the encryption applied to new objects by default.

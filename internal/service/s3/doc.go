@@ -53,7 +53,10 @@
 //     its MD5, never the key, and GET, HEAD, copies and parts must present
 //     the same key. SSE-C over plain HTTP is accepted (S3 requires HTTPS);
 //     CompleteMultipartUpload checks the key when sent, and requires it only
-//     for uploads with a checksum algorithm, as AWS documents.
+//     for uploads with a checksum algorithm, as AWS documents. An encryption
+//     configuration whose BlockedEncryptionTypes lists SSE-C makes SSE-C
+//     writes (PUT, copy, POST, multipart) 403 AccessDenied; new buckets do
+//     not block SSE-C, while AWS blocks it on new buckets since April 2026.
 //   - Multipart uploads with a checksum algorithm get S3's object checksum
 //     of their type (mpchecksum.go): COMPOSITE, a checksum of checksums
 //     ("<base64>-<parts>"), or FULL_OBJECT, the CRC of the whole object

@@ -101,6 +101,10 @@ func buildMeta(cfg *bucketConfig, in metaInput) (*objectMeta, error) {
 	if err := writeEncryption(m, in); err != nil {
 		return nil, err
 	}
+	if m.ssec != nil && blocksSSEC(cfg) {
+		return nil, awsapi.Errorf("AccessDenied", http.StatusForbidden,
+			"Requests specifying Server Side Encryption with Customer provided keys are blocked for this bucket.")
+	}
 	m.storageClass = "STANDARD"
 	if sc := str(in.StorageClass); sc != "" {
 		if !storageClasses[sc] {

@@ -397,3 +397,70 @@ func TestSDKSSECMultipart(t *testing.T) {
 		t.Fatalf("part 2 %q", body)
 	}
 }
+
+func TestSDKSSECBlockedByBucket(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	ctx := context.Background()
+	f.mkBucket(t, "noc")
+	b := aws.String("noc")
+	putC := func(key string) error {
+		_, err := f.client.PutObject(ctx, &sdks3.PutObjectInput{Bucket: b, Key: aws.String(key), Body: strings.NewReader("secret"),
+			SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(keyA.b64), SSECustomerKeyMD5: aws.String(keyA.md5)})
+		return err
+	}
+	block := func(blocked ...string) error {
+		_, err := f.client.PutBucketEncryption(ctx, &sdks3.PutBucketEncryptionInput{Bucket: b,
+			ServerSideEncryptionConfiguration: &types.ServerSideEncryptionConfiguration{Rules: []types.ServerSideEncryptionRule{{
+				ApplyServerSideEncryptionByDefault: &types.ServerSideEncryptionByDefault{SSEAlgorithm: types.ServerSideEncryptionAes256},
+				BlockedEncryptionTypes:             &types.BlockedEncryptionTypes{EncryptionType: toEncryptionTypes(blocked)}}}}})
+		return err
+	}
+	if err := putC("before"); err != nil {
+		t.Fatalf("SSE-C before blocking: %v", err)
+	}
+	if err := block("SSE-C"); err != nil {
+		t.Fatal(err)
+	}
+	enc, err := f.client.GetBucketEncryption(ctx, &sdks3.GetBucketEncryptionInput{Bucket: b})
+	if err != nil || enc.ServerSideEncryptionConfiguration.Rules[0].BlockedEncryptionTypes == nil ||
+		len(enc.ServerSideEncryptionConfiguration.Rules[0].BlockedEncryptionTypes.EncryptionType) != 1 {
+		t.Fatalf("encryption configuration read back: %v %+v", err, enc)
+	}
+	if err := putC("after"); errCode(err) != "AccessDenied" {
+		t.Fatalf("SSE-C PUT on a blocking bucket: %v, want AccessDenied", err)
+	}
+	if _, err := f.client.CreateMultipartUpload(ctx, &sdks3.CreateMultipartUploadInput{Bucket: b, Key: aws.String("mp"),
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(keyA.b64), SSECustomerKeyMD5: aws.String(keyA.md5)}); errCode(err) != "AccessDenied" {
+		t.Fatalf("SSE-C multipart upload on a blocking bucket: %v, want AccessDenied", err)
+	}
+	if _, err := f.client.CopyObject(ctx, &sdks3.CopyObjectInput{Bucket: b, Key: aws.String("copy"), CopySource: aws.String("noc/before"),
+		CopySourceSSECustomerAlgorithm: aws.String("AES256"), CopySourceSSECustomerKey: aws.String(keyA.b64), CopySourceSSECustomerKeyMD5: aws.String(keyA.md5),
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(keyA.b64), SSECustomerKeyMD5: aws.String(keyA.md5)}); errCode(err) != "AccessDenied" {
+		t.Fatalf("SSE-C copy into a blocking bucket: %v, want AccessDenied", err)
+	}
+	got, err := f.client.GetObject(ctx, &sdks3.GetObjectInput{Bucket: b, Key: aws.String("before"),
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(keyA.b64), SSECustomerKeyMD5: aws.String(keyA.md5)})
+	if err != nil || readAll(t, got.Body) != "secret" {
+		t.Fatalf("existing SSE-C object unreadable after blocking: %v", err)
+	}
+	if _, err := f.client.PutObject(ctx, &sdks3.PutObjectInput{Bucket: b, Key: aws.String("plain"), Body: strings.NewReader("x")}); err != nil {
+		t.Fatalf("plain PUT on a blocking bucket: %v", err)
+	}
+	if err := block("TRIPLE-DES"); errCode(err) != "MalformedXML" {
+		t.Fatalf("unknown blocked type: %v, want MalformedXML", err)
+	}
+	if err := block("NONE"); err != nil {
+		t.Fatal(err)
+	}
+	if err := putC("unblocked"); err != nil {
+		t.Fatalf("SSE-C after unblocking: %v", err)
+	}
+}
+
+func toEncryptionTypes(s []string) []types.EncryptionType {
+	out := make([]types.EncryptionType, len(s))
+	for i, v := range s {
+		out[i] = types.EncryptionType(v)
+	}
+	return out
+}
