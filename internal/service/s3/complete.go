@@ -54,6 +54,10 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 	if err := checkCompleteChecksum(rec, up, in); err != nil {
 		return nil, err
 	}
+	if in.MpuObjectSize != nil && *in.MpuObjectSize != rec.Size {
+		return nil, errInvalidRequest("The provided 'x-amz-mp-object-size' header value %d does not match the object size %d.",
+			*in.MpuObjectSize, rec.Size)
+	}
 	var inline []byte
 	var m *manifest
 	if len(parts) == 1 {

@@ -62,7 +62,8 @@
 //     ("<base64>-<parts>"), or FULL_OBJECT, the CRC of the whole object
 //     combined from the parts' CRCs. A part checksum listed in
 //     CompleteMultipartUpload must be the part's own (InvalidPart otherwise),
-//     and an object checksum sent with it the computed one (BadDigest).
+//     an object checksum sent with it the computed one (BadDigest), and
+//     x-amz-mp-object-size the object's size (InvalidRequest).
 //     GetObjectAttributes lists parts only for COMPOSITE objects, as
 //     AWS does for general purpose buckets, and reports a single part as
 //     part 1. CopyObject keeps the source ETag instead of recomputing it.

@@ -112,7 +112,7 @@ func TestFullObjectMultipartChecksum(t *testing.T) {
 	}
 }
 
-func TestMultipartChecksumErrors(t *testing.T) {
+func TestCompleteMultipartUploadChecks(t *testing.T) {
 	f := mpFixture(t, Options{})
 	ctx := context.Background()
 	f.mkBucket(t, "mperr")
@@ -153,6 +153,19 @@ func TestMultipartChecksumErrors(t *testing.T) {
 	}
 	if _, err := f.completeWith("mperr", "full", up, checksum.CRC32, right); err != nil {
 		t.Fatalf("right checksum after refusals: %v", err)
+	}
+
+	sized := f.startCRCUpload(t, "mperr", "sized", types.ChecksumAlgorithmCrc32, "", parts)
+	complete := func(size int64) error {
+		_, err := f.client.CompleteMultipartUpload(ctx, &sdks3.CompleteMultipartUploadInput{Bucket: aws.String("mperr"), Key: aws.String("sized"),
+			UploadId: sized.id, MultipartUpload: sized.parts, MpuObjectSize: aws.Int64(size)})
+		return err
+	}
+	if err := complete(int64(len(whole)) + 1); errCode(err) != "InvalidRequest" {
+		t.Fatalf("wrong x-amz-mp-object-size: %v, want InvalidRequest", err)
+	}
+	if err := complete(int64(len(whole))); err != nil {
+		t.Fatalf("right x-amz-mp-object-size: %v", err)
 	}
 
 	comp := f.startCRCUpload(t, "mperr", "comp", types.ChecksumAlgorithmCrc32, "", parts)
