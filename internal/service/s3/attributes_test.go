@@ -242,24 +242,9 @@ func compositeSHA256(parts [][]byte) string {
 // returns its completion and the completing request.
 func (f *fixture) uploadSHA256(t *testing.T, bucket, key string, parts [][]byte) (*sdks3.CompleteMultipartUploadOutput, *sdks3.CompleteMultipartUploadInput) {
 	t.Helper()
-	ctx := context.Background()
-	up, err := f.client.CreateMultipartUpload(ctx, &sdks3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(key),
-		ChecksumAlgorithm: types.ChecksumAlgorithmSha256})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := &types.CompletedMultipartUpload{}
-	for i, p := range parts {
-		n := aws.Int32(int32(i + 1))
-		out, err := f.client.UploadPart(ctx, &sdks3.UploadPartInput{Bucket: aws.String(bucket), Key: aws.String(key),
-			UploadId: up.UploadId, PartNumber: n, Body: bytes.NewReader(p), ChecksumAlgorithm: types.ChecksumAlgorithmSha256})
-		if err != nil {
-			t.Fatal(err)
-		}
-		done.Parts = append(done.Parts, types.CompletedPart{PartNumber: n, ETag: out.ETag, ChecksumSHA256: out.ChecksumSHA256})
-	}
-	in := &sdks3.CompleteMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(key), UploadId: up.UploadId, MultipartUpload: done}
-	out, err := f.client.CompleteMultipartUpload(ctx, in)
+	up := f.startChecksumUpload(t, bucket, key, types.ChecksumAlgorithmSha256, "", parts)
+	in := &sdks3.CompleteMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(key), UploadId: up.id, MultipartUpload: up.parts}
+	out, err := f.client.CompleteMultipartUpload(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}

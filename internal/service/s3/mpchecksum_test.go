@@ -14,17 +14,17 @@ import (
 	"github.com/nubo/nubo/internal/protocol/checksum"
 )
 
-// crcUpload is a multipart upload whose parts were sent with a checksum
+// checksumUpload is a multipart upload whose parts were sent with a checksum
 // algorithm, ready to complete.
-type crcUpload struct {
+type checksumUpload struct {
 	id    *string
 	parts *types.CompletedMultipartUpload
 	typ   types.ChecksumType
 }
 
-// startCRCUpload creates an upload of key with alg (and typ, when not empty)
+// startChecksumUpload creates an upload of key with alg (and typ, when not empty)
 // and uploads parts with alg checksums.
-func (f *fixture) startCRCUpload(t *testing.T, bucket, key string, alg types.ChecksumAlgorithm, typ types.ChecksumType, parts [][]byte) crcUpload {
+func (f *fixture) startChecksumUpload(t *testing.T, bucket, key string, alg types.ChecksumAlgorithm, typ types.ChecksumType, parts [][]byte) checksumUpload {
 	t.Helper()
 	ctx := context.Background()
 	up, err := f.client.CreateMultipartUpload(ctx, &sdks3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(key),
@@ -41,14 +41,15 @@ func (f *fixture) startCRCUpload(t *testing.T, bucket, key string, alg types.Che
 			t.Fatal(err)
 		}
 		done.Parts = append(done.Parts, types.CompletedPart{PartNumber: n, ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32,
-			ChecksumCRC32C: out.ChecksumCRC32C, ChecksumCRC64NVME: out.ChecksumCRC64NVME})
+			ChecksumCRC32C: out.ChecksumCRC32C, ChecksumCRC64NVME: out.ChecksumCRC64NVME, ChecksumSHA1: out.ChecksumSHA1,
+			ChecksumSHA256: out.ChecksumSHA256})
 	}
-	return crcUpload{id: up.UploadId, parts: done, typ: up.ChecksumType}
+	return checksumUpload{id: up.UploadId, parts: done, typ: up.ChecksumType}
 }
 
 // completeWith completes u, sending the object checksum v of algorithm alg
 // when v is not empty.
-func (f *fixture) completeWith(bucket, key string, u crcUpload, alg checksum.Algorithm, v string) (*sdks3.CompleteMultipartUploadOutput, error) {
+func (f *fixture) completeWith(bucket, key string, u checksumUpload, alg checksum.Algorithm, v string) (*sdks3.CompleteMultipartUploadOutput, error) {
 	in := &sdks3.CompleteMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(key), UploadId: u.id, MultipartUpload: u.parts}
 	if v != "" {
 		checksumSet{&in.ChecksumCRC32, &in.ChecksumCRC32C, &in.ChecksumCRC64NVME, &in.ChecksumSHA1, &in.ChecksumSHA256}.set(string(alg), v)
@@ -78,7 +79,7 @@ func TestFullObjectMultipartChecksum(t *testing.T) {
 				t.Fatal(err)
 			}
 			key := "obj-" + string(tc.alg)
-			up := f.startCRCUpload(t, "full", key, tc.alg, tc.typ, parts)
+			up := f.startChecksumUpload(t, "full", key, tc.alg, tc.typ, parts)
 			if up.typ != types.ChecksumTypeFullObject {
 				t.Fatalf("upload checksum type %q", up.typ)
 			}
@@ -141,7 +142,7 @@ func TestCompleteMultipartUploadChecks(t *testing.T) {
 	whole := bytes.Join(parts, nil)
 	wrong, _ := checksum.Sum(checksum.CRC32, []byte("other content"))
 	right, _ := checksum.Sum(checksum.CRC32, whole)
-	up := f.startCRCUpload(t, "mperr", "full", types.ChecksumAlgorithmCrc32, types.ChecksumTypeFullObject, parts)
+	up := f.startChecksumUpload(t, "mperr", "full", types.ChecksumAlgorithmCrc32, types.ChecksumTypeFullObject, parts)
 	if _, err := f.completeWith("mperr", "full", up, checksum.CRC32, wrong); errCode(err) != "BadDigest" {
 		t.Fatalf("wrong full object checksum: %v, want BadDigest", err)
 	}
@@ -155,7 +156,7 @@ func TestCompleteMultipartUploadChecks(t *testing.T) {
 		t.Fatalf("right checksum after refusals: %v", err)
 	}
 
-	sized := f.startCRCUpload(t, "mperr", "sized", types.ChecksumAlgorithmCrc32, "", parts)
+	sized := f.startChecksumUpload(t, "mperr", "sized", types.ChecksumAlgorithmCrc32, "", parts)
 	complete := func(size int64) error {
 		_, err := f.client.CompleteMultipartUpload(ctx, &sdks3.CompleteMultipartUploadInput{Bucket: aws.String("mperr"), Key: aws.String("sized"),
 			UploadId: sized.id, MultipartUpload: sized.parts, MpuObjectSize: aws.Int64(size)})
@@ -168,7 +169,7 @@ func TestCompleteMultipartUploadChecks(t *testing.T) {
 		t.Fatalf("right x-amz-mp-object-size: %v", err)
 	}
 
-	comp := f.startCRCUpload(t, "mperr", "comp", types.ChecksumAlgorithmCrc32, "", parts)
+	comp := f.startChecksumUpload(t, "mperr", "comp", types.ChecksumAlgorithmCrc32, "", parts)
 	if comp.typ != types.ChecksumTypeComposite {
 		t.Fatalf("CRC32 default type %q", comp.typ)
 	}
@@ -179,7 +180,7 @@ func TestCompleteMultipartUploadChecks(t *testing.T) {
 	if err != nil || !strings.HasSuffix(aws.ToString(out.ChecksumCRC32), "-2") {
 		t.Fatalf("composite completion: %v %v", err, out)
 	}
-	again := f.startCRCUpload(t, "mperr", "comp2", types.ChecksumAlgorithmCrc32, "", parts)
+	again := f.startChecksumUpload(t, "mperr", "comp2", types.ChecksumAlgorithmCrc32, "", parts)
 	if _, err := f.completeWith("mperr", "comp2", again, checksum.CRC32, strings.TrimSuffix(aws.ToString(out.ChecksumCRC32), "-2")); err != nil {
 		t.Fatalf("composite checksum without its suffix: %v", err)
 	}
