@@ -74,6 +74,7 @@ type Handler interface {
 	PutBucketTagging(ctx context.Context, in *PutBucketTaggingInput) (*PutBucketTaggingOutput, error)
 	PutBucketVersioning(ctx context.Context, in *PutBucketVersioningInput) (*PutBucketVersioningOutput, error)
 	PutObject(ctx context.Context, in *PutObjectInput) (*PutObjectOutput, error)
+	PutObjectAcl(ctx context.Context, in *PutObjectAclInput) (*PutObjectAclOutput, error)
 	PutObjectLegalHold(ctx context.Context, in *PutObjectLegalHoldInput) (*PutObjectLegalHoldOutput, error)
 	PutObjectLockConfiguration(ctx context.Context, in *PutObjectLockConfigurationInput) (*PutObjectLockConfigurationOutput, error)
 	PutObjectRetention(ctx context.Context, in *PutObjectRetentionInput) (*PutObjectRetentionOutput, error)
@@ -141,6 +142,7 @@ var loadAPI = sync.OnceValue(func() *awsapi.Service {
 		"PutBucketTagging":                   {Input: reflect.TypeOf(PutBucketTaggingInput{}), Output: reflect.TypeOf(PutBucketTaggingOutput{})},
 		"PutBucketVersioning":                {Input: reflect.TypeOf(PutBucketVersioningInput{}), Output: reflect.TypeOf(PutBucketVersioningOutput{})},
 		"PutObject":                          {Input: reflect.TypeOf(PutObjectInput{}), Output: reflect.TypeOf(PutObjectOutput{})},
+		"PutObjectAcl":                       {Input: reflect.TypeOf(PutObjectAclInput{}), Output: reflect.TypeOf(PutObjectAclOutput{})},
 		"PutObjectLegalHold":                 {Input: reflect.TypeOf(PutObjectLegalHoldInput{}), Output: reflect.TypeOf(PutObjectLegalHoldOutput{})},
 		"PutObjectLockConfiguration":         {Input: reflect.TypeOf(PutObjectLockConfigurationInput{}), Output: reflect.TypeOf(PutObjectLockConfigurationOutput{})},
 		"PutObjectRetention":                 {Input: reflect.TypeOf(PutObjectRetentionInput{}), Output: reflect.TypeOf(PutObjectRetentionOutput{})},
@@ -321,6 +323,9 @@ func Bind(h Handler) map[string]awsapi.Handler {
 			return h.PutBucketVersioning(ctx, in)
 		}),
 		"PutObject": bind("PutObject", func(ctx context.Context, in *PutObjectInput) (*PutObjectOutput, error) { return h.PutObject(ctx, in) }),
+		"PutObjectAcl": bind("PutObjectAcl", func(ctx context.Context, in *PutObjectAclInput) (*PutObjectAclOutput, error) {
+			return h.PutObjectAcl(ctx, in)
+		}),
 		"PutObjectLegalHold": bind("PutObjectLegalHold", func(ctx context.Context, in *PutObjectLegalHoldInput) (*PutObjectLegalHoldOutput, error) {
 			return h.PutObjectLegalHold(ctx, in)
 		}),
@@ -1472,6 +1477,29 @@ type PutObjectOutput struct {
 	BucketKeyEnabled        *bool   `aws:"BucketKeyEnabled"`
 	Size                    *int64  `aws:"Size"`
 	RequestCharged          *string `aws:"RequestCharged"`
+}
+
+// PutObjectAclInput is the input of the PutObjectAcl operation (shape PutObjectAclRequest).
+type PutObjectAclInput struct {
+	ACL                 *string              `aws:"ACL"`
+	AccessControlPolicy *AccessControlPolicy `aws:"AccessControlPolicy"`
+	Bucket              *string              `aws:"Bucket"`
+	ContentMD5          *string              `aws:"ContentMD5"`
+	ChecksumAlgorithm   *string              `aws:"ChecksumAlgorithm"`
+	GrantFullControl    *string              `aws:"GrantFullControl"`
+	GrantRead           *string              `aws:"GrantRead"`
+	GrantReadACP        *string              `aws:"GrantReadACP"`
+	GrantWrite          *string              `aws:"GrantWrite"`
+	GrantWriteACP       *string              `aws:"GrantWriteACP"`
+	Key                 *string              `aws:"Key"`
+	RequestPayer        *string              `aws:"RequestPayer"`
+	VersionId           *string              `aws:"VersionId"`
+	ExpectedBucketOwner *string              `aws:"ExpectedBucketOwner"`
+}
+
+// PutObjectAclOutput is the output of the PutObjectAcl operation (shape PutObjectAclOutput).
+type PutObjectAclOutput struct {
+	RequestCharged *string `aws:"RequestCharged"`
 }
 
 // PutObjectLegalHoldInput is the input of the PutObjectLegalHold operation (shape PutObjectLegalHoldRequest).

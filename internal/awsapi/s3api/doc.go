@@ -24,8 +24,9 @@
 // PutBucketLifecycleConfiguration, PutBucketLogging,
 // PutBucketNotificationConfiguration, PutBucketOwnershipControls,
 // PutBucketPolicy, PutBucketTagging, PutBucketVersioning, PutObject,
-// PutObjectLegalHold, PutObjectLockConfiguration, PutObjectRetention,
-// PutObjectTagging, PutPublicAccessBlock, UploadPart, UploadPartCopy.
+// PutObjectAcl, PutObjectLegalHold, PutObjectLockConfiguration,
+// PutObjectRetention, PutObjectTagging, PutPublicAccessBlock, UploadPart,
+// UploadPartCopy.
 //
 // Regenerate with `go run ./tools/apigen` from the repository root.
 package s3api

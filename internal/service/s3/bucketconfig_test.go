@@ -165,3 +165,47 @@ func TestTagsSortedByKey(t *testing.T) {
 		t.Errorf("TagSet = %v, want %v", got, want)
 	}
 }
+
+func TestSDKPutObjectAcl(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	ctx := context.Background()
+	c := f.client
+	f.mkBucket(t, "oacl")
+	f.put(t, "oacl", "k", "v")
+	b := aws.String("oacl")
+	owner := &types.Owner{ID: aws.String(f.svc.ownerID)}
+	ownerGrant := types.Grant{Grantee: &types.Grantee{ID: owner.ID, Type: types.TypeCanonicalUser}, Permission: types.PermissionFullControl}
+	publicGrant := types.Grant{Grantee: &types.Grantee{URI: aws.String("http://acs.amazonaws.com/groups/global/AllUsers"), Type: types.TypeGroup},
+		Permission: types.PermissionRead}
+	put := func(key string, in *sdks3.PutObjectAclInput) error {
+		in.Bucket, in.Key = b, aws.String(key)
+		_, err := c.PutObjectAcl(ctx, in)
+		return err
+	}
+	for _, tc := range []struct {
+		name string
+		key  string
+		in   *sdks3.PutObjectAclInput
+		want string
+	}{
+		{"private", "k", &sdks3.PutObjectAclInput{ACL: types.ObjectCannedACLPrivate}, ""},
+		{"bucket owner full control", "k", &sdks3.PutObjectAclInput{ACL: types.ObjectCannedACLBucketOwnerFullControl}, ""},
+		{"owner-only document", "k", &sdks3.PutObjectAclInput{AccessControlPolicy: &types.AccessControlPolicy{Owner: owner,
+			Grants: []types.Grant{ownerGrant}}}, ""},
+		{"public canned acl", "k", &sdks3.PutObjectAclInput{ACL: types.ObjectCannedACLPublicRead}, "AccessControlListNotSupported"},
+		{"public grant header", "k", &sdks3.PutObjectAclInput{GrantRead: aws.String(`uri="http://acs.amazonaws.com/groups/global/AllUsers"`)},
+			"AccessControlListNotSupported"},
+		{"public document", "k", &sdks3.PutObjectAclInput{AccessControlPolicy: &types.AccessControlPolicy{Owner: owner,
+			Grants: []types.Grant{ownerGrant, publicGrant}}}, "AccessControlListNotSupported"},
+		{"unknown canned acl", "k", &sdks3.PutObjectAclInput{ACL: "world-writable"}, "InvalidArgument"},
+		{"missing object", "nope", &sdks3.PutObjectAclInput{ACL: types.ObjectCannedACLPrivate}, "NoSuchKey"},
+	} {
+		if err := put(tc.key, tc.in); errCode(err) != tc.want {
+			t.Errorf("%s: got %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	got, err := c.GetObjectAcl(ctx, &sdks3.GetObjectAclInput{Bucket: b, Key: aws.String("k")})
+	if err != nil || len(got.Grants) != 1 || got.Grants[0].Permission != types.PermissionFullControl {
+		t.Fatalf("object ACL after the calls: %v %+v", err, got)
+	}
+}

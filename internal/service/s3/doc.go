@@ -10,7 +10,7 @@
 // Put/GetBucketLifecycleConfiguration, DeleteBucketLifecycle,
 // Put/GetBucketLogging, PutObject, GetObject, HeadObject,
 // DeleteObject, DeleteObjects, CopyObject, ListObjects, ListObjectsV2,
-// ListObjectVersions, Put/Get/DeleteObjectTagging, GetObjectAcl,
+// ListObjectVersions, Put/Get/DeleteObjectTagging, Get/PutObjectAcl,
 // GetObjectAttributes (attributes.go),
 // CreateMultipartUpload, UploadPart, UploadPartCopy, ListParts,
 // CompleteMultipartUpload, AbortMultipartUpload, ListMultipartUploads,
@@ -45,8 +45,9 @@
 //     bucket ACLs are recorded, and with BucketOwnerEnforced (the default)
 //     only owner-only ACLs are accepted, as AWS does (object writes with
 //     x-amz-acl or x-amz-grant-* included: AccessControlListNotSupported).
-//     Explicit grants, object ACLs other than private and PutObjectAcl are
-//     NotImplemented.
+//     PutObjectAcl accepts owner-only ACLs on existing objects. Explicit
+//     grants and object ACLs other than private are NotImplemented on
+//     buckets that allow ACLs.
 //   - Server-side encryption settings are recorded and echoed; bodies are not
 //     encrypted at rest. SSE-C keys are checked as S3 checks them (ssec.go):
 //     an object written with one keeps a salted HMAC-SHA256 of the key and

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/nubo/nubo/internal/awsapi"
 	"github.com/nubo/nubo/internal/awsapi/s3api"
 )
 
@@ -280,4 +281,35 @@ func (s *Service) GetObjectAcl(ctx context.Context, in *s3api.GetObjectAclInput)
 		return nil, err
 	}
 	return &s3api.GetObjectAclOutput{Owner: s.owner(), Grants: s.grants("")}, nil
+}
+
+// PutObjectAcl accepts the ACLs that leave the bucket owner in full control
+// of an existing object, the only ones an object can have under
+// BucketOwnerEnforced (the default); objects keep no ACL of their own, so
+// there is nothing to record. Other ACLs get objectACL's answers.
+func (s *Service) PutObjectAcl(ctx context.Context, in *s3api.PutObjectAclInput) (*s3api.PutObjectAclOutput, error) {
+	key := str(in.Key)
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
+	_, cfg, err := s.bucketFor(ctx, str(in.Bucket), "s3:PutObjectAcl", key)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.getVersion(ctx, str(in.Bucket), key, str(in.VersionId), false); err != nil {
+		return nil, err
+	}
+	if err := objectACL(cfg, in.ACL, in.GrantFullControl, in.GrantRead, in.GrantReadACP, in.GrantWrite, in.GrantWriteACP); err != nil {
+		return nil, err
+	}
+	if !ownerOnlyPolicy(in.AccessControlPolicy, s.ownerID) {
+		switch {
+		case cfg.rec.Ownership == "BucketOwnerEnforced":
+			return nil, awsapi.Errorf("AccessControlListNotSupported", http.StatusBadRequest, "The bucket does not allow ACLs")
+		case publicGrantees(in.AccessControlPolicy) && cfg.blocks(func(pa *publicAccess) bool { return pa.BlockPublicAcls }):
+			return nil, errAccessDenied()
+		}
+		return nil, awsapi.NotImplemented("s3", "object ACLs other than private")
+	}
+	return &s3api.PutObjectAclOutput{}, nil
 }
