@@ -255,6 +255,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) error {
 	if err != nil {
 		return err
 	}
+	if h := holderFrom(r.Context()); h != nil {
+		h.HoldResponse()
+	}
 	return c.codec.EncodeResponse(w, c.req, out)
 }
 

@@ -15,7 +15,7 @@ import (
 // runs only when a hook is installed, so requests without one pay nothing.
 func (s *Server) serveLogged(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	cw := &countingWriter{ResponseWriter: w}
+	cw := &countingWriter{ResponseWriter: w, holder: holderFrom(r.Context())}
 	// r.Body is left as it is: net/http decides whether a connection can be
 	// reused from the concrete type of r.Body when the response is written,
 	// and a wrapper there makes it keep a connection whose request body was
@@ -98,6 +98,7 @@ func tlsVersionName(v uint16) string {
 // file bodies still use sendfile) and Unwrap (for http.ResponseController).
 type countingWriter struct {
 	http.ResponseWriter
+	holder ResponseHolder // released on Flush; nil without one
 	status int
 	bytes  int64
 	first  time.Time
@@ -142,6 +143,9 @@ func (w *countingWriter) Flush() {
 	}
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
+	}
+	if w.holder != nil {
+		w.holder.ReleaseResponse()
 	}
 }
 

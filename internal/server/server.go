@@ -2,7 +2,8 @@
 // the data directory (store, blobs, clock, bus, metrics), constructs every service
 // with them, registers the services with the edge, serves HTTP on one listener and
 // shuts everything down in order. The CLI's `nubo server` and the in-process test
-// servers both use it.
+// servers both use it. Each connection holds the response the edge encodes and
+// sends it in one write once net/http has finished it (coalesce.go).
 package server
 
 import (
@@ -271,11 +272,11 @@ func (s *Server) Start(ctx context.Context) error {
 		}
 	}
 	s.http = &http.Server{Handler: s.edge, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
-		ErrorLog: slog.NewLogLogger(s.cfg.Log.Handler(), slog.LevelDebug)}
+		ErrorLog: slog.NewLogLogger(s.cfg.Log.Handler(), slog.LevelDebug), ConnContext: connContext, ConnState: connState}
 	s.serveWG.Add(1)
 	go func() {
 		defer s.serveWG.Done()
-		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := s.http.Serve(coalescingListener{ln}); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.cfg.Log.Error("serve", "err", err)
 		}
 	}()
