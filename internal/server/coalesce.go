@@ -14,7 +14,10 @@ import (
 // response is sent as it is written.
 const holdLimit = 64 << 10
 
-// coalescingListener gives every accepted TCP connection a coalescingConn.
+// coalescingListener gives every accepted TCP connection a coalescingConn. It
+// must be the listener net/http serves plain HTTP from: connState recognises
+// the connections net/http reports by their type, so under a TLS layer held
+// bytes would never be released.
 type coalescingListener struct{ net.Listener }
 
 func (l coalescingListener) Accept() (net.Conn, error) {
