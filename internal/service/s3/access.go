@@ -80,7 +80,7 @@ func (s *Service) authorize(ctx context.Context, cfg *bucketConfig, action, buck
 // restricted reports whether the bucket's policy is public and its Block
 // Public Access settings restrict public buckets to the owner's account.
 func (c *bucketConfig) restricted() bool {
-	return c.publicPolicy && c.blocks(func(pa *publicAccess) bool { return pa.RestrictPublicBuckets })
+	return c.publicPolicy && c.rec.PublicAccess != nil && c.rec.PublicAccess.RestrictPublicBuckets
 }
 
 // policyContext returns the global condition keys of a request.

@@ -151,7 +151,7 @@ func (s *Service) PutBucketPolicy(ctx context.Context, in *s3api.PutBucketPolicy
 	if err := checkPolicyResources([]byte(doc), name); err != nil {
 		return nil, err
 	}
-	if cfg.blocks(func(pa *publicAccess) bool { return pa.BlockPublicPolicy }) && p.IsPublic() {
+	if cfg.blocksPublicPolicy() && p.IsPublic() {
 		return nil, errPublicPolicyBlocked(ctx, name)
 	}
 	setStatus(ctx, http.StatusNoContent)
@@ -315,11 +315,11 @@ func (s *Service) PutBucketAcl(ctx context.Context, in *s3api.PutBucketAclInput)
 	}
 	ownerOnly := (canned == "" || canned == "private" || canned == "bucket-owner-full-control") && !grantHeaders && ownerOnlyPolicy(in.AccessControlPolicy, s.ownerID)
 	if cfg.rec.Ownership == "BucketOwnerEnforced" && !ownerOnly {
-		return nil, awsapi.Errorf("AccessControlListNotSupported", http.StatusBadRequest, "The bucket does not allow ACLs")
+		return nil, errACLNotSupported()
 	}
 	public := publicACL(in.ACL, in.GrantFullControl, in.GrantRead, in.GrantReadACP, in.GrantWrite, in.GrantWriteACP) ||
 		publicGrantees(in.AccessControlPolicy)
-	if public && cfg.blocks(func(pa *publicAccess) bool { return pa.BlockPublicAcls }) {
+	if public && cfg.blocksPublicACLs() {
 		return nil, errAccessDenied()
 	}
 	if grantHeaders || (in.AccessControlPolicy != nil && !ownerOnlyPolicy(in.AccessControlPolicy, s.ownerID)) {
@@ -449,14 +449,19 @@ func bucketSSE(cfg *bucketConfig) (alg, kmsKey string, bucketKey bool) {
 	return str(d.SSEAlgorithm), str(d.KMSMasterKeyID), bk
 }
 
-// objectACL checks the ACL headers of an object write (PutObject, CopyObject,
-// CreateMultipartUpload). Objects carry no ACL of their own: ACLs that leave
+func errACLNotSupported() *awsapi.Error {
+	return awsapi.Errorf("AccessControlListNotSupported", http.StatusBadRequest, "The bucket does not allow ACLs")
+}
+
+// objectACL checks the ACL of an object write (PutObject, CopyObject,
+// CreateMultipartUpload: canned and grant headers) or of PutObjectAcl (also
+// an ACL document, doc). Objects carry no ACL of their own: ACLs that leave
 // the bucket owner in full control are accepted, as AWS does under
 // BucketOwnerEnforced; any other is AccessControlListNotSupported there, a
 // public one is AccessDenied where Block Public Access blocks public ACLs, and
 // the rest are NotImplemented on buckets that allow ACLs.
-func objectACL(cfg *bucketConfig, canned *string, grants ...*string) error {
-	ownerOnly := true
+func (s *Service) objectACL(cfg *bucketConfig, canned *string, doc *s3api.AccessControlPolicy, grants ...*string) error {
+	ownerOnly := ownerOnlyPolicy(doc, s.ownerID)
 	switch str(canned) {
 	case "", "private", "bucket-owner-full-control":
 	case "public-read", "public-read-write", "authenticated-read", "aws-exec-read", "bucket-owner-read":
@@ -473,8 +478,8 @@ func objectACL(cfg *bucketConfig, canned *string, grants ...*string) error {
 	case ownerOnly:
 		return nil
 	case cfg.rec.Ownership == "BucketOwnerEnforced":
-		return awsapi.Errorf("AccessControlListNotSupported", http.StatusBadRequest, "The bucket does not allow ACLs")
-	case publicACL(canned, grants...) && cfg.blocks(func(pa *publicAccess) bool { return pa.BlockPublicAcls }):
+		return errACLNotSupported()
+	case (publicACL(canned, grants...) || publicGrantees(doc)) && cfg.blocksPublicACLs():
 		return errAccessDenied()
 	}
 	return awsapi.NotImplemented("s3", "object ACLs other than private")

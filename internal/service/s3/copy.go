@@ -106,7 +106,7 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 	if err != nil {
 		return nil, err
 	}
-	if err := objectACL(cfg, in.ACL, in.GrantFullControl, in.GrantRead, in.GrantReadACP, in.GrantWriteACP); err != nil {
+	if err := s.objectACL(cfg, in.ACL, nil, in.GrantFullControl, in.GrantRead, in.GrantReadACP, in.GrantWriteACP); err != nil {
 		return nil, err
 	}
 	cs, src, srcCfg, err := s.source(ctx, str(in.CopySource), copyConditions{in.CopySourceIfMatch, in.CopySourceIfNoneMatch,

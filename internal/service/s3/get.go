@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/nubo/nubo/internal/awsapi"
 	"github.com/nubo/nubo/internal/awsapi/s3api"
 )
 
@@ -299,17 +298,9 @@ func (s *Service) PutObjectAcl(ctx context.Context, in *s3api.PutObjectAclInput)
 	if _, err := s.getVersion(ctx, str(in.Bucket), key, str(in.VersionId), false); err != nil {
 		return nil, err
 	}
-	if err := objectACL(cfg, in.ACL, in.GrantFullControl, in.GrantRead, in.GrantReadACP, in.GrantWrite, in.GrantWriteACP); err != nil {
+	if err := s.objectACL(cfg, in.ACL, in.AccessControlPolicy, in.GrantFullControl, in.GrantRead, in.GrantReadACP,
+		in.GrantWrite, in.GrantWriteACP); err != nil {
 		return nil, err
-	}
-	if !ownerOnlyPolicy(in.AccessControlPolicy, s.ownerID) {
-		switch {
-		case cfg.rec.Ownership == "BucketOwnerEnforced":
-			return nil, awsapi.Errorf("AccessControlListNotSupported", http.StatusBadRequest, "The bucket does not allow ACLs")
-		case publicGrantees(in.AccessControlPolicy) && cfg.blocks(func(pa *publicAccess) bool { return pa.BlockPublicAcls }):
-			return nil, errAccessDenied()
-		}
-		return nil, awsapi.NotImplemented("s3", "object ACLs other than private")
 	}
 	return &s3api.PutObjectAclOutput{}, nil
 }

@@ -30,7 +30,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMul
 	if err != nil {
 		return nil, err
 	}
-	if err := objectACL(cfg, in.ACL, in.GrantFullControl, in.GrantRead, in.GrantReadACP, in.GrantWriteACP); err != nil {
+	if err := s.objectACL(cfg, in.ACL, nil, in.GrantFullControl, in.GrantRead, in.GrantReadACP, in.GrantWriteACP); err != nil {
 		return nil, err
 	}
 	meta, err := buildMeta(cfg, metaInput{ContentType: in.ContentType, ContentEncoding: in.ContentEncoding,

@@ -34,7 +34,7 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	if err != nil {
 		return nil, err
 	}
-	if err := objectACL(cfg, in.ACL, in.GrantFullControl, in.GrantRead, in.GrantReadACP, in.GrantWriteACP); err != nil {
+	if err := s.objectACL(cfg, in.ACL, nil, in.GrantFullControl, in.GrantRead, in.GrantReadACP, in.GrantWriteACP); err != nil {
 		return nil, err
 	}
 	if in.WriteOffsetBytes != nil {

@@ -80,10 +80,15 @@ func (s *Service) GetBucketPolicyStatus(ctx context.Context, in *s3api.GetBucket
 	return &s3api.GetBucketPolicyStatusOutput{PolicyStatus: &s3api.PolicyStatus{IsPublic: ptr(cfg.publicPolicy)}}, nil
 }
 
-// blocks reports whether the bucket has the Block Public Access setting that
-// pick selects.
-func (c *bucketConfig) blocks(pick func(*publicAccess) bool) bool {
-	return c.rec.PublicAccess != nil && pick(c.rec.PublicAccess)
+// blocksPublicACLs reports whether the bucket's Block Public Access settings
+// refuse public ACLs.
+func (c *bucketConfig) blocksPublicACLs() bool {
+	return c.rec.PublicAccess != nil && c.rec.PublicAccess.BlockPublicAcls
+}
+
+// blocksPublicPolicy reports whether they refuse public bucket policies.
+func (c *bucketConfig) blocksPublicPolicy() bool {
+	return c.rec.PublicAccess != nil && c.rec.PublicAccess.BlockPublicPolicy
 }
 
 // errPublicPolicyBlocked is S3's answer to a public policy on a bucket that
