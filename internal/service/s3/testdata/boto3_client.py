@@ -46,6 +46,13 @@ s3v4 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
 url = s3v4.generate_presigned_url("get_object", Params={"Bucket": b, "Key": "copy.txt"}, ExpiresIn=300)
 assert urllib.request.urlopen(url).read() == b"hello world", url
 
+s3.put_object_acl(Bucket=b, Key="copy.txt", ACL="bucket-owner-full-control")
+try:
+    s3.put_object_acl(Bucket=b, Key="copy.txt", ACL="public-read")
+    raise AssertionError("public object ACL accepted under BucketOwnerEnforced")
+except s3.exceptions.ClientError as e:
+    assert e.response["Error"]["Code"] == "AccessControlListNotSupported", e.response
+
 s3.put_public_access_block(Bucket=b, PublicAccessBlockConfiguration={
     "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
 pab = s3.get_public_access_block(Bucket=b)["PublicAccessBlockConfiguration"]
