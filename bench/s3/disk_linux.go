@@ -33,6 +33,67 @@ func (d disk) measure() (write, read float64) {
 	return write, read
 }
 
+// files writes n distinct 1 MiB files into dir from conc goroutines as the
+// blob store lays bodies out (a temporary file written, fsync'd and renamed
+// into one of 256 subdirectories, which is fsync'd), then reads them back
+// after dropping them from the page cache, and returns both rates in MiB/s.
+// It is what the file system gives Nubo's layout with no HTTP, hashing or
+// metadata. The files stay until the bench ends: deleting them would make
+// the next file creations scan for recently deleted inodes (ext4 without a
+// journal) and slow the PUTs measured after.
+func (d disk) files(dir string, n, conc int) (write, read float64) {
+	paths := make([]string, n)
+	for i := range paths {
+		paths[i] = filepath.Join(dir, fmt.Sprintf("%02x", i%256), fmt.Sprintf("f%d", i))
+		check(os.MkdirAll(filepath.Dir(paths[i]), 0o755))
+	}
+	write = parallelMiB(n, conc, func(i int, b *clientBody) error {
+		b.stamp(uint64(i))
+		return writeDurably(dir, paths[i], b.buf)
+	})
+	for _, p := range paths {
+		check(dropCache(p))
+	}
+	read = parallelMiB(n, conc, func(i int, b *clientBody) error {
+		f, err := os.Open(paths[i])
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = io.CopyBuffer(io.Discard, struct{ io.Reader }{f}, b.buf)
+		return err
+	})
+	return write, read
+}
+
+// writeDurably publishes data at name as the blob store does.
+func writeDurably(tmpDir, name string, data []byte) error {
+	f, err := os.CreateTemp(tmpDir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), name); err != nil {
+		return err
+	}
+	sub, err := os.Open(filepath.Dir(name))
+	if err != nil {
+		return err
+	}
+	defer sub.Close()
+	return sub.Sync()
+}
+
 func writeFile(name string, buf []byte, mib int) (float64, error) {
 	f, err := os.Create(name)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,9 +25,10 @@ import (
 // st.largeConc client counts.
 func benchLarge(st settings, t *target, d disk) {
 	fmt.Printf("\n== 1 MiB objects (%d distinct bodies per run), MiB/s; GETs after dropping Nubo's files from the page cache;\n"+
-		"   each run right after a disk baseline run (%d MiB, 1 MiB writes + fsync; cold read after POSIX_FADV_DONTNEED)\n", st.mib, st.mib)
+		"   each run right after a disk baseline run (%d MiB, 1 MiB writes + fsync; cold read after POSIX_FADV_DONTNEED)\n"+
+		"   and right before the same number of 1 MiB files written and read directly in the blob store's layout\n", st.mib, st.mib)
 	for _, conc := range st.largeConc {
-		var dw, dr, put, cold, warm samples
+		var dw, dr, fw, fr, put, cold, warm samples
 		for run := 0; run < st.runs; run++ {
 			bucket := fmt.Sprintf("large-c%d-r%d", conc, run)
 			t.mkBucket(bucket)
@@ -47,13 +49,19 @@ func benchLarge(st settings, t *target, d disk) {
 			}
 			cold = append(cold, parallelMiB(st.mib, conc, get))
 			warm = append(warm, parallelMiB(st.mib, conc, get))
+			w, r = d.files(filepath.Join(d.dir, fmt.Sprintf("files-c%d-r%d", conc, run)), st.mib, conc)
+			fw, fr = append(fw, w), append(fr, r)
 		}
 		printRate("disk sequential write (fsync'd)", dw, "MiB/s")
 		printRate(fmt.Sprintf("PUT 1 MiB, %d client(s)", conc), put, "MiB/s")
 		printPaired("  PUT / disk write", put, dw)
+		printRate(fmt.Sprintf("same files written directly, %d writer(s)", conc), fw, "MiB/s")
+		printPaired("  PUT / same files written directly", put, fw)
 		printRate("disk sequential read (cold)", dr, "MiB/s")
 		printRate(fmt.Sprintf("GET 1 MiB cold, %d client(s)", conc), cold, "MiB/s")
 		printPaired("  GET cold / disk read", cold, dr)
+		printRate(fmt.Sprintf("same files read directly, %d reader(s)", conc), fr, "MiB/s")
+		printPaired("  GET cold / same files read directly", cold, fr)
 		printRate(fmt.Sprintf("GET 1 MiB page-cached, %d client(s)", conc), warm, "MiB/s")
 	}
 }

@@ -4,7 +4,11 @@
 //   - 1 MiB PUT and GET throughput (distinct bodies, so deduplication saves
 //     nothing; GETs read blobs dropped from the page cache) against the
 //     disk's sequential write bandwidth (1 MiB writes then fsync) and read
-//     bandwidth (after posix_fadvise DONTNEED);
+//     bandwidth (after posix_fadvise DONTNEED), and against the same number
+//     of 1 MiB files written (fsync'd, renamed into 256 subdirectories) and
+//     read back cold by as many goroutines right after each run, with no
+//     HTTP, hashing or metadata: what the file system gives the blob
+//     store's layout;
 //
 //   - 64 MiB multipart uploads with aws-sdk-go-v2's upload manager against
 //     the same disk bandwidth;
