@@ -21,16 +21,49 @@ func (s *Service) lookupBucket(name string) (*bucket, bool) {
 // caller may perform action on resource (the bucket, or an object when key
 // is non-empty).
 func (s *Service) bucketFor(ctx context.Context, name, action, key string) (*bucket, *bucketConfig, error) {
+	b, cfg, err := s.addressed(ctx, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.authorize(ctx, cfg, action, name, key); err != nil {
+		return nil, nil, err
+	}
+	return b, cfg, nil
+}
+
+// addressed returns the bucket a request addresses, with its CORS rules
+// applied to the response, for an operation that authorises each object it
+// touches itself.
+func (s *Service) addressed(ctx context.Context, name string) (*bucket, *bucketConfig, error) {
 	b, ok := s.lookupBucket(name)
 	if !ok {
 		return nil, nil, errNoSuchBucket(name)
 	}
 	cfg := b.config()
 	applyCORS(ctx, cfg)
-	if err := s.authorize(ctx, cfg, action, name, key); err != nil {
-		return nil, nil, err
-	}
 	return b, cfg, nil
+}
+
+// ifVersion returns version when a request names a version of its object
+// (any versionId, "null" included) and current otherwise. AWS authorises
+// such a request with the version action instead of the object action: a
+// GetObject with a versionId needs s3:GetObjectVersion, not s3:GetObject.
+func ifVersion(versionID, current, version string) string {
+	if versionID != "" {
+		return version
+	}
+	return current
+}
+
+// authorizeVersion authorises action as well when a request names a
+// version of its object, as AWS checks s3:DeleteObjectVersion beside
+// s3:DeleteObject for deleting a version, and the Version tagging actions
+// beside the tagging ones.
+func (s *Service) authorizeVersion(ctx context.Context, cfg *bucketConfig, versionID, action, bucketName, key string) error {
+	if versionID == "" {
+		return nil
+	}
+	return s.authorize(ctx, cfg, action, bucketName, key)
 }
 
 // authorize applies the bucket policy: an explicit Deny refuses the request,

@@ -48,11 +48,12 @@ func (s *Service) GetObjectAttributes(ctx context.Context, in *s3api.GetObjectAt
 	if err := rejectSSEOnRead(ctx); err != nil {
 		return nil, err
 	}
-	b, cfg, err := s.bucketFor(ctx, str(in.Bucket), "s3:GetObject", key)
+	v := str(in.VersionId)
+	b, cfg, err := s.bucketFor(ctx, str(in.Bucket), ifVersion(v, "s3:GetObject", "s3:GetObjectVersion"), key)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorize(ctx, cfg, "s3:GetObjectAttributes", b.name(), key); err != nil {
+	if err := s.authorize(ctx, cfg, ifVersion(v, "s3:GetObjectAttributes", "s3:GetObjectVersionAttributes"), b.name(), key); err != nil {
 		return nil, err
 	}
 	rec, err := s.getVersion(ctx, b.name(), key, str(in.VersionId), false)

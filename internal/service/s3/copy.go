@@ -78,7 +78,7 @@ func (s *Service) source(ctx context.Context, raw string, cond copyConditions) (
 	if err != nil {
 		return cs, nil, nil, err
 	}
-	_, cfg, err := s.bucketFor(ctx, cs.bucket, "s3:GetObject", cs.key)
+	_, cfg, err := s.bucketFor(ctx, cs.bucket, ifVersion(cs.versionID, "s3:GetObject", "s3:GetObjectVersion"), cs.key)
 	if err != nil {
 		return cs, nil, nil, err
 	}

@@ -19,7 +19,7 @@ const deleteWorkers = 16
 // Quiet) and each failure.
 func (s *Service) DeleteObjects(ctx context.Context, in *s3api.DeleteObjectsInput) (*s3api.DeleteObjectsOutput, error) {
 	name := str(in.Bucket)
-	b, _, err := s.bucketFor(ctx, name, "s3:DeleteObject", "")
+	b, _, err := s.addressed(ctx, name) // each key is authorised, and refused, on its own
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +44,12 @@ func (s *Service) DeleteObjects(ctx context.Context, in *s3api.DeleteObjectsInpu
 				results[i].err = err
 				return
 			}
-			if err := s.authorize(ctx, b.config(), "s3:DeleteObject", name, key); err != nil {
+			cfg := b.config()
+			if err := s.authorize(ctx, cfg, "s3:DeleteObject", name, key); err != nil {
+				results[i].err = err
+				return
+			}
+			if err := s.authorizeVersion(ctx, cfg, str(o.VersionId), "s3:DeleteObjectVersion", name, key); err != nil {
 				results[i].err = err
 				return
 			}
@@ -113,8 +118,11 @@ func (s *Service) PutObjectTagging(ctx context.Context, in *s3api.PutObjectTaggi
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
-	b, _, err := s.bucketFor(ctx, str(in.Bucket), "s3:PutObjectTagging", key)
+	b, cfg, err := s.bucketFor(ctx, str(in.Bucket), "s3:PutObjectTagging", key)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.authorizeVersion(ctx, cfg, str(in.VersionId), "s3:PutObjectVersionTagging", b.name(), key); err != nil {
 		return nil, err
 	}
 	if in.Tagging == nil {
@@ -140,8 +148,11 @@ func (s *Service) GetObjectTagging(ctx context.Context, in *s3api.GetObjectTaggi
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
-	b, _, err := s.bucketFor(ctx, str(in.Bucket), "s3:GetObjectTagging", key)
+	b, cfg, err := s.bucketFor(ctx, str(in.Bucket), "s3:GetObjectTagging", key)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.authorizeVersion(ctx, cfg, str(in.VersionId), "s3:GetObjectVersionTagging", b.name(), key); err != nil {
 		return nil, err
 	}
 	rec, err := s.getVersion(ctx, b.name(), key, str(in.VersionId), false)
@@ -157,8 +168,11 @@ func (s *Service) DeleteObjectTagging(ctx context.Context, in *s3api.DeleteObjec
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
-	b, _, err := s.bucketFor(ctx, str(in.Bucket), "s3:DeleteObjectTagging", key)
+	b, cfg, err := s.bucketFor(ctx, str(in.Bucket), "s3:DeleteObjectTagging", key)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.authorizeVersion(ctx, cfg, str(in.VersionId), "s3:DeleteObjectVersionTagging", b.name(), key); err != nil {
 		return nil, err
 	}
 	rec, err := s.modifyVersion(ctx, b, key, str(in.VersionId), "ObjectTagging:Delete", func(r *objectRecord) error {

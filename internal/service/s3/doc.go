@@ -72,7 +72,14 @@
 //     while the object it made is still the current version, as in AWS.
 //   - Bucket policies are enforced for explicit Deny and for callers outside
 //     the account (anonymous included), which need an Allow; IAM identity
-//     policies are the edge's concern.
+//     policies are the edge's concern. A request naming a version is checked
+//     with AWS's version actions: s3:GetObjectVersion instead of
+//     s3:GetObject (GET, HEAD, a copy's source), s3:GetObjectVersionAcl and
+//     s3:PutObjectVersionAcl instead of the ACL actions,
+//     s3:GetObjectVersion and s3:GetObjectVersionAttributes for
+//     GetObjectAttributes, and s3:DeleteObjectVersion or the Version tagging
+//     actions beside the delete and tagging ones. DeleteObjects checks each
+//     key and reports refusals in its result.
 //   - Block Public Access is per bucket (the account-level settings of S3
 //     Control are not modelled). New buckets have no settings, as before April
 //     2023; AWS now turns all four on for new buckets. A policy is public as

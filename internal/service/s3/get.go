@@ -42,7 +42,7 @@ func (s *Service) read(ctx context.Context, in readInput) (*readResult, error) {
 	if err := rejectSSEOnRead(ctx); err != nil {
 		return nil, err
 	}
-	b, cfg, err := s.bucketFor(ctx, in.bucket, "s3:GetObject", in.key)
+	b, cfg, err := s.bucketFor(ctx, in.bucket, ifVersion(in.versionID, "s3:GetObject", "s3:GetObjectVersion"), in.key)
 	if err != nil {
 		return nil, err
 	}
@@ -213,6 +213,9 @@ func (s *Service) DeleteObject(ctx context.Context, in *s3api.DeleteObjectInput)
 	if err != nil {
 		return nil, err
 	}
+	if err := s.authorizeVersion(ctx, cfg, str(in.VersionId), "s3:DeleteObjectVersion", b.name(), key); err != nil {
+		return nil, err
+	}
 	res, err := s.deleteKey(ctx, b, key, str(in.VersionId), deleteConds{in.IfMatch, in.IfMatchLastModifiedTime, in.IfMatchSize,
 		s.bypassGovernance(ctx, cfg, key, in.BypassGovernanceRetention)})
 	if err != nil {
@@ -273,7 +276,7 @@ func (s *Service) GetObjectAcl(ctx context.Context, in *s3api.GetObjectAclInput)
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
-	if _, _, err := s.bucketFor(ctx, str(in.Bucket), "s3:GetObjectAcl", key); err != nil {
+	if _, _, err := s.bucketFor(ctx, str(in.Bucket), ifVersion(str(in.VersionId), "s3:GetObjectAcl", "s3:GetObjectVersionAcl"), key); err != nil {
 		return nil, err
 	}
 	if _, err := s.getVersion(ctx, str(in.Bucket), key, str(in.VersionId), false); err != nil {
@@ -291,7 +294,7 @@ func (s *Service) PutObjectAcl(ctx context.Context, in *s3api.PutObjectAclInput)
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
-	_, cfg, err := s.bucketFor(ctx, str(in.Bucket), "s3:PutObjectAcl", key)
+	_, cfg, err := s.bucketFor(ctx, str(in.Bucket), ifVersion(str(in.VersionId), "s3:PutObjectAcl", "s3:PutObjectVersionAcl"), key)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,160 @@
+package s3
+
+import (
+	"context"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sdks3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+// TestVersionActions checks that a request naming a version is authorised
+// with AWS's version actions: instead of the object action for reads and
+// ACLs, beside it for deletes and tagging.
+func TestVersionActions(t *testing.T) {
+	ctx := context.Background()
+	type call func(c *sdks3.Client, version *string) error
+	get := func(c *sdks3.Client, v *string) error {
+		out, err := c.GetObject(ctx, &sdks3.GetObjectInput{Bucket: aws.String("vacts"), Key: aws.String("k"), VersionId: v})
+		if err == nil {
+			out.Body.Close()
+		}
+		return err
+	}
+	attrs := func(c *sdks3.Client, v *string) error {
+		_, err := c.GetObjectAttributes(ctx, &sdks3.GetObjectAttributesInput{Bucket: aws.String("vacts"), Key: aws.String("k"), VersionId: v,
+			ObjectAttributes: []types.ObjectAttributes{types.ObjectAttributesObjectSize}})
+		return err
+	}
+	getTags := func(c *sdks3.Client, v *string) error {
+		_, err := c.GetObjectTagging(ctx, &sdks3.GetObjectTaggingInput{Bucket: aws.String("vacts"), Key: aws.String("k"), VersionId: v})
+		return err
+	}
+	putTags := func(c *sdks3.Client, v *string) error {
+		_, err := c.PutObjectTagging(ctx, &sdks3.PutObjectTaggingInput{Bucket: aws.String("vacts"), Key: aws.String("k"), VersionId: v,
+			Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("a"), Value: aws.String("b")}}}})
+		return err
+	}
+	getACL := func(c *sdks3.Client, v *string) error {
+		_, err := c.GetObjectAcl(ctx, &sdks3.GetObjectAclInput{Bucket: aws.String("vacts"), Key: aws.String("k"), VersionId: v})
+		return err
+	}
+	putACL := func(c *sdks3.Client, v *string) error {
+		_, err := c.PutObjectAcl(ctx, &sdks3.PutObjectAclInput{Bucket: aws.String("vacts"), Key: aws.String("k"), VersionId: v,
+			ACL: types.ObjectCannedACLPrivate})
+		return err
+	}
+	copyFrom := func(c *sdks3.Client, v *string) error {
+		src := "vacts/k"
+		if v != nil {
+			src += "?versionId=" + *v
+		}
+		_, err := c.CopyObject(ctx, &sdks3.CopyObjectInput{Bucket: aws.String("vacts"), Key: aws.String("copy"), CopySource: aws.String(src)})
+		return err
+	}
+	del := func(c *sdks3.Client, v *string) error {
+		_, err := c.DeleteObject(ctx, &sdks3.DeleteObjectInput{Bucket: aws.String("vacts"), Key: aws.String("k"), VersionId: v})
+		return err
+	}
+	cases := []struct {
+		name, deny string
+		op         call
+		// plain and version are the error codes of the call without and
+		// with the version id.
+		plain, version string
+	}{
+		{"GetObject", "s3:GetObjectVersion", get, "", "AccessDenied"},
+		{"GetObject", "s3:GetObject", get, "AccessDenied", ""},
+		{"GetObjectAttributes", "s3:GetObjectVersionAttributes", attrs, "", "AccessDenied"},
+		{"GetObjectAttributes", "s3:GetObjectAttributes", attrs, "AccessDenied", ""},
+		{"GetObjectAttributes", "s3:GetObjectVersion", attrs, "", "AccessDenied"},
+		{"GetObjectTagging", "s3:GetObjectVersionTagging", getTags, "", "AccessDenied"},
+		{"GetObjectTagging", "s3:GetObjectTagging", getTags, "AccessDenied", "AccessDenied"},
+		{"PutObjectTagging", "s3:PutObjectVersionTagging", putTags, "", "AccessDenied"},
+		{"GetObjectAcl", "s3:GetObjectVersionAcl", getACL, "", "AccessDenied"},
+		{"GetObjectAcl", "s3:GetObjectAcl", getACL, "AccessDenied", ""},
+		{"PutObjectAcl", "s3:PutObjectVersionAcl", putACL, "", "AccessDenied"},
+		{"CopyObject", "s3:GetObjectVersion", copyFrom, "", "AccessDenied"},
+		{"DeleteObject", "s3:DeleteObjectVersion", del, "", "AccessDenied"},
+		{"DeleteObject", "s3:DeleteObject", del, "AccessDenied", "AccessDenied"},
+	}
+	for _, tc := range cases {
+		f := newFixture(t, fixtureOpts{})
+		f.mkBucket(t, "vacts")
+		if _, err := f.client.PutBucketVersioning(ctx, &sdks3.PutBucketVersioningInput{Bucket: aws.String("vacts"),
+			VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
+			t.Fatal(err)
+		}
+		v := f.put(t, "vacts", "k", "body").VersionId
+		denyAll(t, f, tc.deny)
+		// The version call first: a plain delete adds a delete marker.
+		if err := tc.op(f.client, v); errCode(err) != tc.version {
+			t.Errorf("deny %s, %s with a version id: %v, want %q", tc.deny, tc.name, err, tc.version)
+		}
+		if err := tc.op(f.client, nil); errCode(err) != tc.plain {
+			t.Errorf("deny %s, %s without a version id: %v, want %q", tc.deny, tc.name, err, tc.plain)
+		}
+	}
+}
+
+// denyAll puts a bucket policy on "vacts" that denies action to everyone.
+func denyAll(t *testing.T, f *fixture, action string) {
+	t.Helper()
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"` + action + `","Resource":"arn:aws:s3:::vacts/*"}]}`
+	if _, err := f.client.PutBucketPolicy(context.Background(), &sdks3.PutBucketPolicyInput{Bucket: aws.String("vacts"),
+		Policy: aws.String(doc)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDeleteObjectsAuthorisesEachKey checks that DeleteObjects refuses keys
+// one by one, in its result, as AWS does: a version named needs
+// s3:DeleteObjectVersion, and a caller from another account without a
+// policy granting it gets AccessDenied for every key rather than for the
+// request.
+func TestDeleteObjectsAuthorisesEachKey(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, fixtureOpts{})
+	f.mkBucket(t, "vacts")
+	if _, err := f.client.PutBucketVersioning(ctx, &sdks3.PutBucketVersioningInput{Bucket: aws.String("vacts"),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	v := f.put(t, "vacts", "k", "body").VersionId
+	f.put(t, "vacts", "other", "body")
+	denyAll(t, f, "s3:DeleteObjectVersion")
+	deleteBoth := func(c *sdks3.Client) *sdks3.DeleteObjectsOutput {
+		t.Helper()
+		out, err := c.DeleteObjects(ctx, &sdks3.DeleteObjectsInput{Bucket: aws.String("vacts"), Delete: &types.Delete{Objects: []types.ObjectIdentifier{
+			{Key: aws.String("k"), VersionId: v}, {Key: aws.String("other")}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+
+	other := sdks3.New(f.client.Options(), func(o *sdks3.Options) {
+		o.Credentials = aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "other", SecretAccessKey: "other"}, nil
+		}))
+	})
+	out := deleteBoth(other)
+	if len(out.Errors) != 2 || len(out.Deleted) != 0 || aws.ToString(out.Errors[0].Code) != "AccessDenied" ||
+		aws.ToString(out.Errors[1].Code) != "AccessDenied" {
+		t.Fatalf("foreign caller: deleted %v, errors %v", out.Deleted, out.Errors)
+	}
+
+	out = deleteBoth(f.client)
+	if len(out.Errors) != 1 || aws.ToString(out.Errors[0].Key) != "k" || aws.ToString(out.Errors[0].Code) != "AccessDenied" {
+		t.Fatalf("errors %v, want AccessDenied for the version of k", out.Errors)
+	}
+	if len(out.Deleted) != 1 || aws.ToString(out.Deleted[0].Key) != "other" {
+		t.Fatalf("deleted %v, want other", out.Deleted)
+	}
+	got, err := f.client.GetObject(ctx, &sdks3.GetObjectInput{Bucket: aws.String("vacts"), Key: aws.String("k"), VersionId: v})
+	if err != nil {
+		t.Fatalf("the refused version is gone: %v", err)
+	}
+	got.Body.Close()
+}
