@@ -158,3 +158,60 @@ func TestDeleteObjectsAuthorisesEachKey(t *testing.T) {
 	}
 	got.Body.Close()
 }
+
+// TestMultipartActions checks that listing an upload's parts and aborting
+// it are authorised with their own actions, not s3:PutObject.
+func TestMultipartActions(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct{ deny, list, abort string }{
+		{"s3:ListMultipartUploadParts", "AccessDenied", ""},
+		{"s3:AbortMultipartUpload", "", "AccessDenied"},
+		{"s3:PutObject", "", ""},
+	} {
+		f := newFixture(t, fixtureOpts{})
+		f.mkBucket(t, "vacts")
+		up, err := f.client.CreateMultipartUpload(ctx, &sdks3.CreateMultipartUploadInput{Bucket: aws.String("vacts"), Key: aws.String("k")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		denyAll(t, f, tc.deny)
+		_, err = f.client.ListParts(ctx, &sdks3.ListPartsInput{Bucket: aws.String("vacts"), Key: aws.String("k"), UploadId: up.UploadId})
+		if errCode(err) != tc.list {
+			t.Errorf("deny %s: ListParts %v, want %q", tc.deny, err, tc.list)
+		}
+		_, err = f.client.AbortMultipartUpload(ctx, &sdks3.AbortMultipartUploadInput{Bucket: aws.String("vacts"), Key: aws.String("k"),
+			UploadId: up.UploadId})
+		if errCode(err) != tc.abort {
+			t.Errorf("deny %s: AbortMultipartUpload %v, want %q", tc.deny, err, tc.abort)
+		}
+	}
+}
+
+// TestPutObjectExtraActions checks that a PutObject setting tags or an ACL
+// also needs s3:PutObjectTagging or s3:PutObjectAcl, and a plain one
+// neither.
+func TestPutObjectExtraActions(t *testing.T) {
+	ctx := context.Background()
+	plain := &sdks3.PutObjectInput{Key: aws.String("plain")}
+	tagged := &sdks3.PutObjectInput{Key: aws.String("tagged"), Tagging: aws.String("a=b")}
+	withACL := &sdks3.PutObjectInput{Key: aws.String("acl"), ACL: types.ObjectCannedACLBucketOwnerFullControl}
+	for _, tc := range []struct {
+		deny string
+		in   *sdks3.PutObjectInput
+		want string
+	}{
+		{"s3:PutObjectTagging", tagged, "AccessDenied"},
+		{"s3:PutObjectTagging", plain, ""},
+		{"s3:PutObjectAcl", withACL, "AccessDenied"},
+		{"s3:PutObjectAcl", tagged, ""},
+	} {
+		f := newFixture(t, fixtureOpts{})
+		f.mkBucket(t, "vacts")
+		denyAll(t, f, tc.deny)
+		in := *tc.in
+		in.Bucket = aws.String("vacts")
+		if _, err := f.client.PutObject(ctx, &in); errCode(err) != tc.want {
+			t.Errorf("deny %s: PutObject %s: %v, want %q", tc.deny, aws.ToString(in.Key), err, tc.want)
+		}
+	}
+}

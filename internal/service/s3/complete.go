@@ -19,7 +19,7 @@ import (
 // durable batch.
 func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.CompleteMultipartUploadInput) (*s3api.CompleteMultipartUploadOutput, error) {
 	name, key := str(in.Bucket), str(in.Key)
-	up, err := s.uploadFor(ctx, name, key, str(in.UploadId), nil)
+	up, err := s.uploadFor(ctx, "s3:PutObject", name, key, str(in.UploadId), nil)
 	if err != nil {
 		if errorCode(err) == "NoSuchUpload" {
 			if out := s.completedBefore(ctx, name, key, str(in.UploadId)); out != nil {

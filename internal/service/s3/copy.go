@@ -220,7 +220,7 @@ func (s *Service) copyChecksum(ctx context.Context, want *string, src, rec *obje
 // UploadPartCopy uploads a part whose data is (a range of) an existing
 // object.
 func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyInput) (*s3api.UploadPartCopyOutput, error) {
-	up, err := s.uploadFor(ctx, str(in.Bucket), str(in.Key), str(in.UploadId), in.PartNumber)
+	up, err := s.uploadFor(ctx, "s3:PutObject", str(in.Bucket), str(in.Key), str(in.UploadId), in.PartNumber)
 	if err != nil {
 		return nil, err
 	}

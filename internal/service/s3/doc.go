@@ -79,7 +79,10 @@
 //     s3:GetObjectVersion and s3:GetObjectVersionAttributes for
 //     GetObjectAttributes, and s3:DeleteObjectVersion or the Version tagging
 //     actions beside the delete and tagging ones. DeleteObjects checks each
-//     key and reports refusals in its result.
+//     key and reports refusals in its result. A PutObject that sets tags or
+//     an ACL also needs s3:PutObjectTagging or s3:PutObjectAcl; ListParts and
+//     AbortMultipartUpload need s3:ListMultipartUploadParts and
+//     s3:AbortMultipartUpload.
 //   - Block Public Access is per bucket (the account-level settings of S3
 //     Control are not modelled). New buckets have no settings, as before April
 //     2023; AWS now turns all four on for new buckets. A policy is public as

@@ -92,12 +92,13 @@ func (s *Service) getUpload(bucket, key, id string) (*uploadRecord, error) {
 	return &up, nil
 }
 
-// uploadFor checks a part request and returns its upload.
-func (s *Service) uploadFor(ctx context.Context, bucket, key, id string, part *int32) (*uploadRecord, error) {
+// uploadFor checks a request on a multipart upload, which needs action on
+// its key, and returns the upload.
+func (s *Service) uploadFor(ctx context.Context, action, bucket, key, id string, part *int32) (*uploadRecord, error) {
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
-	if _, _, err := s.bucketFor(ctx, bucket, "s3:PutObject", key); err != nil {
+	if _, _, err := s.bucketFor(ctx, bucket, action, key); err != nil {
 		return nil, err
 	}
 	if part != nil && (*part < 1 || *part > maxParts) {
@@ -117,7 +118,7 @@ func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s
 	if in.PartNumber == nil {
 		return nil, errInvalidArgument("Part number must be an integer between 1 and 10000, inclusive").With("ArgumentName", "partNumber")
 	}
-	up, err := s.uploadFor(ctx, str(in.Bucket), str(in.Key), str(in.UploadId), in.PartNumber)
+	up, err := s.uploadFor(ctx, "s3:PutObject", str(in.Bucket), str(in.Key), str(in.UploadId), in.PartNumber)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +225,7 @@ func (s *Service) parts(uploadID string, marker int32, max int) (out []*partReco
 
 // ListParts lists the uploaded parts of an upload.
 func (s *Service) ListParts(ctx context.Context, in *s3api.ListPartsInput) (*s3api.ListPartsOutput, error) {
-	up, err := s.uploadFor(ctx, str(in.Bucket), str(in.Key), str(in.UploadId), nil)
+	up, err := s.uploadFor(ctx, "s3:ListMultipartUploadParts", str(in.Bucket), str(in.Key), str(in.UploadId), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +261,7 @@ func (s *Service) ListParts(ctx context.Context, in *s3api.ListPartsInput) (*s3a
 
 // AbortMultipartUpload discards an upload and its parts.
 func (s *Service) AbortMultipartUpload(ctx context.Context, in *s3api.AbortMultipartUploadInput) (*s3api.AbortMultipartUploadOutput, error) {
-	up, err := s.uploadFor(ctx, str(in.Bucket), str(in.Key), str(in.UploadId), nil)
+	up, err := s.uploadFor(ctx, "s3:AbortMultipartUpload", str(in.Bucket), str(in.Key), str(in.UploadId), nil)
 	if err != nil {
 		return nil, err
 	}

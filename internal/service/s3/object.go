@@ -34,6 +34,17 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	if err != nil {
 		return nil, err
 	}
+	// Setting tags or an ACL with the object also needs their own actions.
+	if str(in.Tagging) != "" {
+		if err := s.authorize(ctx, cfg, "s3:PutObjectTagging", name, key); err != nil {
+			return nil, err
+		}
+	}
+	if str(in.ACL) != "" || in.GrantFullControl != nil || in.GrantRead != nil || in.GrantReadACP != nil || in.GrantWriteACP != nil {
+		if err := s.authorize(ctx, cfg, "s3:PutObjectAcl", name, key); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.objectACL(cfg, in.ACL, nil, in.GrantFullControl, in.GrantRead, in.GrantReadACP, in.GrantWriteACP); err != nil {
 		return nil, err
 	}
