@@ -2,7 +2,10 @@ package s3
 
 import (
 	"context"
+	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nubo/nubo/internal/auth/policy"
@@ -88,7 +91,7 @@ func (s *Service) authorize(ctx context.Context, cfg *bucketConfig, action, buck
 	if key != "" {
 		resource += "/" + key
 	}
-	pr := &policy.Request{Action: action, Resource: resource, Context: policyContext(req)}
+	pr := &policy.Request{Action: action, Resource: resource, Context: policyContext(req, action)}
 	if c.Anonymous {
 		pr.Principal = policy.Principal{Type: "*"}
 	} else {
@@ -117,7 +120,7 @@ func (c *bucketConfig) restricted() bool {
 }
 
 // policyContext returns the global condition keys of a request.
-func policyContext(req *awsapi.Request) map[string][]string {
+func policyContext(req *awsapi.Request, action string) map[string][]string {
 	t := req.Time
 	if t.IsZero() {
 		t = time.Now()
@@ -133,7 +136,7 @@ func policyContext(req *awsapi.Request) map[string][]string {
 	if req.UserAgent != "" {
 		m["aws:UserAgent"] = []string{req.UserAgent}
 	}
-	sseConditionKeys(req, m)
+	s3ConditionKeys(req, action, m)
 	c := req.Caller
 	if !c.Anonymous {
 		m["aws:PrincipalArn"] = []string{c.ARN}
@@ -155,4 +158,68 @@ func callerAuthorized(ctx context.Context) error {
 		return errAccessDenied()
 	}
 	return nil
+}
+
+// headerConditionKeys are the request headers whose values bucket policies
+// see as s3:<header> condition keys.
+var headerConditionKeys = []string{
+	"x-amz-acl", "x-amz-content-sha256", "x-amz-copy-source", "x-amz-grant-full-control", "x-amz-grant-read",
+	"x-amz-grant-read-acp", "x-amz-grant-write", "x-amz-grant-write-acp", "x-amz-metadata-directive",
+	"x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id",
+	"x-amz-server-side-encryption-customer-algorithm", "x-amz-storage-class", "x-amz-website-redirect-location",
+}
+
+// s3ConditionKeys adds the S3-specific condition keys of a request to a
+// bucket policy context: the headers above, the Object Lock headers (as
+// s3:object-lock-mode, -retain-until-date and -legal-hold), s3:VersionId,
+// the tags a write sets (s3:RequestObjectTagKeys and
+// s3:RequestObjectTag/<key>), how it was signed (s3:authType,
+// s3:signatureversion) and, for the listing actions, s3:prefix,
+// s3:delimiter and s3:max-keys. A key is present only when the request
+// carries its value, as in AWS.
+func s3ConditionKeys(r *awsapi.Request, action string, m map[string][]string) {
+	if r.HTTP == nil {
+		return
+	}
+	h, q := r.HTTP.Header, r.HTTP.URL.Query()
+	for _, name := range headerConditionKeys {
+		if v, ok := h[http.CanonicalHeaderKey(name)]; ok {
+			m["s3:"+name] = v
+		}
+	}
+	for _, name := range []string{"mode", "retain-until-date", "legal-hold"} {
+		if v, ok := h[http.CanonicalHeaderKey("x-amz-object-lock-"+name)]; ok {
+			m["s3:object-lock-"+name] = v
+		}
+	}
+	if v, ok := q["versionId"]; ok {
+		m["s3:VersionId"] = v
+	}
+	if tagging := h.Get("x-amz-tagging"); tagging != "" {
+		if tags, err := url.ParseQuery(tagging); err == nil {
+			for k, v := range tags {
+				m["s3:RequestObjectTagKeys"] = append(m["s3:RequestObjectTagKeys"], k)
+				m["s3:RequestObjectTag/"+k] = v
+			}
+		}
+	}
+	switch auth := h.Get("Authorization"); {
+	case strings.HasPrefix(auth, "AWS4-HMAC-SHA256"):
+		m["s3:authType"], m["s3:signatureversion"] = []string{"REST-HEADER"}, []string{"AWS4-HMAC-SHA256"}
+	case strings.HasPrefix(auth, "AWS "):
+		m["s3:authType"], m["s3:signatureversion"] = []string{"REST-HEADER"}, []string{"AWS"}
+	case q.Get("X-Amz-Algorithm") != "":
+		m["s3:authType"], m["s3:signatureversion"] = []string{"REST-QUERY-STRING"}, []string{"AWS4-HMAC-SHA256"}
+	case q.Get("Signature") != "":
+		m["s3:authType"], m["s3:signatureversion"] = []string{"REST-QUERY-STRING"}, []string{"AWS"}
+	case r.HTTP.Method == http.MethodPost && strings.HasPrefix(h.Get("Content-Type"), "multipart/form-data"):
+		m["s3:authType"] = []string{"POST"}
+	}
+	if action == "s3:ListBucket" || action == "s3:ListBucketVersions" {
+		for _, name := range []string{"prefix", "delimiter", "max-keys"} {
+			if v, ok := q[name]; ok {
+				m["s3:"+name] = v
+			}
+		}
+	}
 }

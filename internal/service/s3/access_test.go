@@ -2,6 +2,9 @@ package s3
 
 import (
 	"context"
+	"errors"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -80,12 +83,7 @@ func TestVersionActions(t *testing.T) {
 		{"DeleteObject", "s3:DeleteObject", del, "AccessDenied", "AccessDenied"},
 	}
 	for _, tc := range cases {
-		f := newFixture(t, fixtureOpts{})
-		f.mkBucket(t, "vacts")
-		if _, err := f.client.PutBucketVersioning(ctx, &sdks3.PutBucketVersioningInput{Bucket: aws.String("vacts"),
-			VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
-			t.Fatal(err)
-		}
+		f := versionedFixture(t)
 		v := f.put(t, "vacts", "k", "body").VersionId
 		denyAll(t, f, tc.deny)
 		// The version call first: a plain delete adds a delete marker.
@@ -96,6 +94,18 @@ func TestVersionActions(t *testing.T) {
 			t.Errorf("deny %s, %s without a version id: %v, want %q", tc.deny, tc.name, err, tc.plain)
 		}
 	}
+}
+
+// versionedFixture returns a fixture with the versioned bucket "vacts".
+func versionedFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := newFixture(t, fixtureOpts{})
+	f.mkBucket(t, "vacts")
+	if _, err := f.client.PutBucketVersioning(context.Background(), &sdks3.PutBucketVersioningInput{Bucket: aws.String("vacts"),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
 
 // denyAll puts a bucket policy on "vacts" that denies action to everyone.
@@ -115,12 +125,7 @@ func denyAll(t *testing.T, f *fixture, action string) {
 // request.
 func TestDeleteObjectsAuthorisesEachKey(t *testing.T) {
 	ctx := context.Background()
-	f := newFixture(t, fixtureOpts{})
-	f.mkBucket(t, "vacts")
-	if _, err := f.client.PutBucketVersioning(ctx, &sdks3.PutBucketVersioningInput{Bucket: aws.String("vacts"),
-		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
+	f := versionedFixture(t)
 	v := f.put(t, "vacts", "k", "body").VersionId
 	f.put(t, "vacts", "other", "body")
 	denyAll(t, f, "s3:DeleteObjectVersion")
@@ -212,6 +217,116 @@ func TestPutObjectExtraActions(t *testing.T) {
 		in.Bucket = aws.String("vacts")
 		if _, err := f.client.PutObject(ctx, &in); errCode(err) != tc.want {
 			t.Errorf("deny %s: PutObject %s: %v, want %q", tc.deny, aws.ToString(in.Key), err, tc.want)
+		}
+	}
+}
+
+// TestConditionKeys checks the S3 condition keys bucket policies see: each
+// case denies an action under a condition on one key, then makes a request
+// that matches the condition and one that does not.
+func TestConditionKeys(t *testing.T) {
+	ctx := context.Background()
+	list := func(prefix *string) func(*fixture) error {
+		return func(f *fixture) error {
+			_, err := f.client.ListObjectsV2(ctx, &sdks3.ListObjectsV2Input{Bucket: aws.String("vacts"), Prefix: prefix})
+			return err
+		}
+	}
+	put := func(in sdks3.PutObjectInput) func(*fixture) error {
+		return func(f *fixture) error {
+			in.Bucket, in.Key = aws.String("vacts"), aws.String("new")
+			_, err := f.client.PutObject(ctx, &in)
+			return err
+		}
+	}
+	get := func(presigned bool) func(*fixture) error {
+		return func(f *fixture) error {
+			in := &sdks3.GetObjectInput{Bucket: aws.String("vacts"), Key: aws.String("k")}
+			if !presigned {
+				out, err := f.client.GetObject(ctx, in)
+				if err == nil {
+					out.Body.Close()
+				}
+				return err
+			}
+			req, err := sdks3.NewPresignClient(f.client).PresignGetObject(ctx, in)
+			if err != nil {
+				return err
+			}
+			resp, err := http.Get(req.URL)
+			if err != nil {
+				return err
+			}
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusForbidden {
+				return errors.New("AccessDenied")
+			}
+			return nil
+		}
+	}
+	cases := []struct {
+		name, action, condition string
+		denied, allowed         func(*fixture) error
+	}{
+		{"s3:prefix", "s3:ListBucket", `{"StringNotLike":{"s3:prefix":"public/*"}}`, list(aws.String("private/")), list(aws.String("public/a"))},
+		{"s3:prefix absent", "s3:ListBucket", `{"StringNotLike":{"s3:prefix":"public/*"}}`, list(nil), list(aws.String("public/"))},
+		{"s3:x-amz-acl", "s3:PutObject", `{"StringNotEquals":{"s3:x-amz-acl":"bucket-owner-full-control"}}`,
+			put(sdks3.PutObjectInput{}), put(sdks3.PutObjectInput{ACL: types.ObjectCannedACLBucketOwnerFullControl})},
+		{"s3:RequestObjectTag", "s3:PutObject", `{"StringNotEquals":{"s3:RequestObjectTag/team":"blue"}}`,
+			put(sdks3.PutObjectInput{Tagging: aws.String("team=red")}), put(sdks3.PutObjectInput{Tagging: aws.String("team=blue&x=y")})},
+		{"s3:RequestObjectTagKeys", "s3:PutObject", `{"ForAnyValue:StringEquals":{"s3:RequestObjectTagKeys":"secret"}}`,
+			put(sdks3.PutObjectInput{Tagging: aws.String("a=1&secret=2")}), put(sdks3.PutObjectInput{Tagging: aws.String("a=1")})},
+		{"s3:authType", "s3:GetObject", `{"StringEquals":{"s3:authType":"REST-QUERY-STRING"}}`, get(true), get(false)},
+		{"s3:signatureversion", "s3:GetObject", `{"StringNotEquals":{"s3:signatureversion":"AWS4-HMAC-SHA256"}}`, nil, get(true)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, fixtureOpts{})
+			f.mkBucket(t, "vacts")
+			f.put(t, "vacts", "k", "body")
+			resource := "arn:aws:s3:::vacts/*"
+			if strings.HasPrefix(tc.action, "s3:List") {
+				resource = "arn:aws:s3:::vacts"
+			}
+			doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"` + tc.action +
+				`","Resource":"` + resource + `","Condition":` + tc.condition + `}]}`
+			if _, err := f.client.PutBucketPolicy(ctx, &sdks3.PutBucketPolicyInput{Bucket: aws.String("vacts"), Policy: aws.String(doc)}); err != nil {
+				t.Fatal(err)
+			}
+			if tc.denied != nil {
+				if err := tc.denied(f); errCode(err) != "AccessDenied" {
+					t.Errorf("matching request: %v, want AccessDenied", err)
+				}
+			}
+			if err := tc.allowed(f); err != nil {
+				t.Errorf("request outside the condition: %v", err)
+			}
+		})
+	}
+}
+
+// TestVersionIDConditionKey checks s3:VersionId: a policy can deny one
+// version and leave the others readable.
+func TestVersionIDConditionKey(t *testing.T) {
+	ctx := context.Background()
+	f := versionedFixture(t)
+	old := f.put(t, "vacts", "k", "old").VersionId
+	cur := f.put(t, "vacts", "k", "new").VersionId
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:GetObjectVersion",` +
+		`"Resource":"arn:aws:s3:::vacts/*","Condition":{"StringEquals":{"s3:VersionId":"` + aws.ToString(old) + `"}}}]}`
+	if _, err := f.client.PutBucketPolicy(ctx, &sdks3.PutBucketPolicyInput{Bucket: aws.String("vacts"), Policy: aws.String(doc)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		v    *string
+		want string
+	}{{old, "AccessDenied"}, {cur, ""}} {
+		out, err := f.client.GetObject(ctx, &sdks3.GetObjectInput{Bucket: aws.String("vacts"), Key: aws.String("k"), VersionId: tc.v})
+		if err == nil {
+			out.Body.Close()
+		}
+		if errCode(err) != tc.want {
+			t.Errorf("version %s: %v, want %q", aws.ToString(tc.v), err, tc.want)
 		}
 	}
 }

@@ -82,7 +82,15 @@
 //     key and reports refusals in its result. A PutObject that sets tags or
 //     an ACL also needs s3:PutObjectTagging or s3:PutObjectAcl; ListParts and
 //     AbortMultipartUpload need s3:ListMultipartUploadParts and
-//     s3:AbortMultipartUpload.
+//     s3:AbortMultipartUpload. Conditions see the aws: keys of the request
+//     and these S3 keys (s3ConditionKeys): s3:x-amz-acl, the grant, copy
+//     source, metadata directive, storage class, content-sha256, redirect
+//     and encryption headers, s3:object-lock-mode, -retain-until-date and
+//     -legal-hold, s3:VersionId, s3:RequestObjectTagKeys and
+//     s3:RequestObjectTag/<key> (from x-amz-tagging), s3:authType,
+//     s3:signatureversion, and s3:prefix, s3:delimiter and s3:max-keys for
+//     listings. Not yet: s3:ExistingObjectTag/<key>, s3:TlsVersion,
+//     s3:signatureAge and s3:ResourceAccount.
 //   - Block Public Access is per bucket (the account-level settings of S3
 //     Control are not modelled). New buckets have no settings, as before April
 //     2023; AWS now turns all four on for new buckets. A policy is public as

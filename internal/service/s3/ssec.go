@@ -213,20 +213,6 @@ func rejectSSEOnRead(ctx context.Context) error {
 	return nil
 }
 
-// sseConditionKeys adds the s3: condition keys of a request's encryption
-// headers to a bucket policy context.
-func sseConditionKeys(r *awsapi.Request, m map[string][]string) {
-	if r.HTTP == nil {
-		return
-	}
-	for _, h := range []string{"x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id",
-		"x-amz-server-side-encryption-customer-algorithm"} {
-		if v, ok := r.HTTP.Header[http.CanonicalHeaderKey(h)]; ok {
-			m["s3:"+h] = v
-		}
-	}
-}
-
 // partCopyKeys checks both keys of an UploadPartCopy: the source's (as a
 // copy reads it) and the upload's (as a part writes it).
 func partCopyKeys(up *uploadRecord, src *objectRecord, in *s3api.UploadPartCopyInput) error {
