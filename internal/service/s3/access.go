@@ -92,6 +92,9 @@ func (s *Service) authorize(ctx context.Context, cfg *bucketConfig, action, buck
 		resource += "/" + key
 	}
 	pr := &policy.Request{Action: action, Resource: resource, Context: policyContext(req, action)}
+	if cfg.existingTags && key != "" && existingTagActions[action] {
+		s.existingTagKeys(ctx, req, bucketName, key, pr.Context)
+	}
 	if c.Anonymous {
 		pr.Principal = policy.Principal{Type: "*"}
 	} else {
@@ -221,5 +224,41 @@ func s3ConditionKeys(r *awsapi.Request, action string, m map[string][]string) {
 				m["s3:"+name] = v
 			}
 		}
+	}
+}
+
+// existingTagKey prefixes the condition keys of an object's current tags.
+const existingTagKey = "s3:ExistingObjectTag/"
+
+// existingTagActions are the actions AWS evaluates s3:ExistingObjectTag
+// for: those that read or change an existing object's data, ACL, tags or
+// lock settings; not PutObject or DeleteObject.
+var existingTagActions = map[string]bool{
+	"s3:GetObject": true, "s3:GetObjectVersion": true, "s3:GetObjectAcl": true, "s3:GetObjectVersionAcl": true,
+	"s3:PutObjectAcl": true, "s3:PutObjectVersionAcl": true, "s3:GetObjectTagging": true,
+	"s3:GetObjectVersionTagging": true, "s3:PutObjectTagging": true, "s3:PutObjectVersionTagging": true,
+	"s3:DeleteObjectTagging": true, "s3:DeleteObjectVersionTagging": true, "s3:GetObjectAttributes": true,
+	"s3:GetObjectVersionAttributes": true, "s3:GetObjectRetention": true, "s3:GetObjectLegalHold": true,
+	"s3:PutObjectRetention": true, "s3:PutObjectLegalHold": true,
+}
+
+// existingTagKeys adds s3:ExistingObjectTag/<key> for each tag of the
+// version a request addresses (its versionId, or the current version). A
+// copy's source is named by x-amz-copy-source, not by the request's own
+// key, so a copy gets no tag keys; neither does a key with no version.
+func (s *Service) existingTagKeys(ctx context.Context, req *awsapi.Request, bucketName, key string, m map[string][]string) {
+	versionID := ""
+	if req.HTTP != nil {
+		if req.HTTP.Header.Get("x-amz-copy-source") != "" {
+			return
+		}
+		versionID = req.HTTP.URL.Query().Get("versionId")
+	}
+	rec, err := s.getVersion(ctx, bucketName, key, versionID, false)
+	if err != nil || rec == nil {
+		return
+	}
+	for _, t := range rec.Tags {
+		m[existingTagKey+t.Key] = []string{t.Value}
 	}
 }

@@ -330,3 +330,52 @@ func TestVersionIDConditionKey(t *testing.T) {
 		}
 	}
 }
+
+// TestExistingObjectTag checks s3:ExistingObjectTag/<key>: a policy denying
+// reads of objects tagged secret=yes refuses them, by version too, and
+// leaves other objects and writes alone.
+func TestExistingObjectTag(t *testing.T) {
+	ctx := context.Background()
+	f := versionedFixture(t)
+	tagged := f.put(t, "vacts", "k", "old").VersionId
+	if _, err := f.client.PutObjectTagging(ctx, &sdks3.PutObjectTaggingInput{Bucket: aws.String("vacts"), Key: aws.String("k"),
+		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("secret"), Value: aws.String("yes")}}}}); err != nil {
+		t.Fatal(err)
+	}
+	untagged := f.put(t, "vacts", "k", "new").VersionId
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*",` +
+		`"Action":["s3:GetObject","s3:GetObjectVersion","s3:GetObjectTagging","s3:GetObjectVersionTagging","s3:PutObject"],` +
+		`"Resource":"arn:aws:s3:::vacts/*","Condition":{"StringEquals":{"s3:ExistingObjectTag/secret":"yes"}}}]}`
+	if _, err := f.client.PutBucketPolicy(ctx, &sdks3.PutBucketPolicyInput{Bucket: aws.String("vacts"), Policy: aws.String(doc)}); err != nil {
+		t.Fatal(err)
+	}
+	get := func(v *string) error {
+		out, err := f.client.GetObject(ctx, &sdks3.GetObjectInput{Bucket: aws.String("vacts"), Key: aws.String("k"), VersionId: v})
+		if err == nil {
+			out.Body.Close()
+		}
+		return err
+	}
+	if err := get(tagged); errCode(err) != "AccessDenied" {
+		t.Errorf("tagged version: %v, want AccessDenied", err)
+	}
+	if _, err := f.client.GetObjectTagging(ctx, &sdks3.GetObjectTaggingInput{Bucket: aws.String("vacts"), Key: aws.String("k"),
+		VersionId: tagged}); errCode(err) != "AccessDenied" {
+		t.Errorf("tags of the tagged version: %v, want AccessDenied", err)
+	}
+	if err := get(untagged); err != nil {
+		t.Errorf("untagged version: %v", err)
+	}
+	if err := get(nil); err != nil {
+		t.Errorf("current, untagged version: %v", err)
+	}
+	// PutObject is not evaluated against existing tags, as in AWS.
+	if _, err := f.client.PutObjectTagging(ctx, &sdks3.PutObjectTaggingInput{Bucket: aws.String("vacts"), Key: aws.String("k"),
+		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("secret"), Value: aws.String("yes")}}}}); err != nil {
+		t.Fatal(err)
+	}
+	f.put(t, "vacts", "k", "newer")
+	if err := get(nil); err != nil {
+		t.Errorf("after an overwrite: %v", err)
+	}
+}

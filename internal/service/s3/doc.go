@@ -88,8 +88,10 @@
 //     and encryption headers, s3:object-lock-mode, -retain-until-date and
 //     -legal-hold, s3:VersionId, s3:RequestObjectTagKeys and
 //     s3:RequestObjectTag/<key> (from x-amz-tagging), s3:authType,
-//     s3:signatureversion, and s3:prefix, s3:delimiter and s3:max-keys for
-//     listings. Not yet: s3:ExistingObjectTag/<key>, s3:TlsVersion,
+//     s3:signatureversion, s3:prefix, s3:delimiter and s3:max-keys for
+//     listings, and s3:ExistingObjectTag/<key> (the addressed version's tags,
+//     looked up only when the policy names the key; not for PutObject,
+//     DeleteObject or a copy's source). Not yet: s3:TlsVersion,
 //     s3:signatureAge and s3:ResourceAccount.
 //   - Block Public Access is per bucket (the account-level settings of S3
 //     Control are not modelled). New buckets have no settings, as before April

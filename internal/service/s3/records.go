@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,6 +48,9 @@ type bucketConfig struct {
 	policy *policy.Policy
 	// publicPolicy is policy.IsPublic(), for Block Public Access.
 	publicPolicy bool
+	// existingTags says the policy names s3:ExistingObjectTag keys, so
+	// authorize must look up the tags of the object a request addresses.
+	existingTags bool
 	rules        []notifyRule
 }
 
@@ -79,6 +83,7 @@ func (b *bucket) setRecord(rec bucketRecord) error {
 			return fmt.Errorf("s3: bucket %s policy: %w", rec.Name, err)
 		}
 		c.policy, c.publicPolicy = p, p.IsPublic()
+		c.existingTags = strings.Contains(strings.ToLower(rec.Policy), strings.ToLower(existingTagKey))
 	}
 	if rec.Notify != nil {
 		c.rules = compileRules(rec.Notify)
