@@ -2,6 +2,7 @@ package s3
 
 import (
 	"context"
+	"crypto/tls"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -92,6 +93,7 @@ func (s *Service) authorize(ctx context.Context, cfg *bucketConfig, action, buck
 		resource += "/" + key
 	}
 	pr := &policy.Request{Action: action, Resource: resource, Context: policyContext(req, action)}
+	pr.Context["s3:ResourceAccount"] = []string{s.account}
 	if cfg.existingTags && key != "" && existingTagActions[action] {
 		s.existingTagKeys(ctx, req, bucketName, key, pr.Context)
 	}
@@ -177,7 +179,8 @@ var headerConditionKeys = []string{
 // s3:object-lock-mode, -retain-until-date and -legal-hold), s3:VersionId,
 // the tags a write sets (s3:RequestObjectTagKeys and
 // s3:RequestObjectTag/<key>), how it was signed (s3:authType,
-// s3:signatureversion) and, for the listing actions, s3:prefix,
+// s3:signatureversion, and s3:signatureAge in milliseconds since the
+// signing time), s3:TlsVersion and, for the listing actions, s3:prefix,
 // s3:delimiter and s3:max-keys. A key is present only when the request
 // carries its value, as in AWS.
 func s3ConditionKeys(r *awsapi.Request, action string, m map[string][]string) {
@@ -217,6 +220,14 @@ func s3ConditionKeys(r *awsapi.Request, action string, m map[string][]string) {
 		m["s3:authType"], m["s3:signatureversion"] = []string{"REST-QUERY-STRING"}, []string{"AWS"}
 	case r.HTTP.Method == http.MethodPost && strings.HasPrefix(h.Get("Content-Type"), "multipart/form-data"):
 		m["s3:authType"] = []string{"POST"}
+	}
+	if r.HTTP.TLS != nil {
+		if v, ok := tlsVersions[r.HTTP.TLS.Version]; ok {
+			m["s3:TlsVersion"] = []string{v}
+		}
+	}
+	if signed, ok := signingTime(r.HTTP); ok && !r.Time.IsZero() {
+		m["s3:signatureAge"] = []string{strconv.FormatInt(r.Time.Sub(signed).Milliseconds(), 10)}
 	}
 	if action == "s3:ListBucket" || action == "s3:ListBucketVersions" {
 		for _, name := range []string{"prefix", "delimiter", "max-keys"} {
@@ -261,4 +272,27 @@ func (s *Service) existingTagKeys(ctx context.Context, req *awsapi.Request, buck
 	for _, t := range rec.Tags {
 		m[existingTagKey+t.Key] = []string{t.Value}
 	}
+}
+
+// tlsVersions are s3:TlsVersion's values, numbers that NumericLessThan and
+// the like compare.
+var tlsVersions = map[uint16]string{tls.VersionTLS10: "1.0", tls.VersionTLS11: "1.1", tls.VersionTLS12: "1.2", tls.VersionTLS13: "1.3"}
+
+// signingTime returns when a signed request says it was signed: its SigV4
+// X-Amz-Date (header or presigned query), or the Date header of a SigV2
+// header signature.
+func signingTime(r *http.Request) (time.Time, bool) {
+	v := r.Header.Get("X-Amz-Date")
+	if v == "" {
+		v = r.URL.Query().Get("X-Amz-Date")
+	}
+	if v != "" {
+		t, err := time.Parse("20060102T150405Z", v)
+		return t, err == nil
+	}
+	if strings.HasPrefix(r.Header.Get("Authorization"), "AWS ") {
+		t, err := http.ParseTime(r.Header.Get("Date"))
+		return t, err == nil
+	}
+	return time.Time{}, false
 }

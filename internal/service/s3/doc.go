@@ -91,8 +91,8 @@
 //     s3:signatureversion, s3:prefix, s3:delimiter and s3:max-keys for
 //     listings, and s3:ExistingObjectTag/<key> (the addressed version's tags,
 //     looked up only when the policy names the key; not for PutObject,
-//     DeleteObject or a copy's source). Not yet: s3:TlsVersion,
-//     s3:signatureAge and s3:ResourceAccount.
+//     DeleteObject or a copy's source), s3:signatureAge, s3:TlsVersion and
+//     s3:ResourceAccount.
 //   - Block Public Access is per bucket (the account-level settings of S3
 //     Control are not modelled). New buckets have no settings, as before April
 //     2023; AWS now turns all four on for new buckets. A policy is public as
