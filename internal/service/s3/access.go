@@ -179,8 +179,8 @@ var headerConditionKeys = []string{
 // s3:object-lock-mode, -retain-until-date and -legal-hold), s3:VersionId,
 // the tags a write sets (s3:RequestObjectTagKeys and
 // s3:RequestObjectTag/<key>), how it was signed (s3:authType,
-// s3:signatureversion, and s3:signatureAge in milliseconds since the
-// signing time), s3:TlsVersion and, for the listing actions, s3:prefix,
+// s3:signatureversion, and s3:signatureAge: milliseconds since a SigV4
+// signing time, 0 for SigV2), s3:TlsVersion and, for the listing actions, s3:prefix,
 // s3:delimiter and s3:max-keys. A key is present only when the request
 // carries its value, as in AWS.
 func s3ConditionKeys(r *awsapi.Request, action string, m map[string][]string) {
@@ -212,12 +212,14 @@ func s3ConditionKeys(r *awsapi.Request, action string, m map[string][]string) {
 	switch auth := h.Get("Authorization"); {
 	case strings.HasPrefix(auth, "AWS4-HMAC-SHA256"):
 		m["s3:authType"], m["s3:signatureversion"] = []string{"REST-HEADER"}, []string{"AWS4-HMAC-SHA256"}
+		signatureAge(r, h.Get("X-Amz-Date"), m)
 	case strings.HasPrefix(auth, "AWS "):
-		m["s3:authType"], m["s3:signatureversion"] = []string{"REST-HEADER"}, []string{"AWS"}
+		m["s3:authType"], m["s3:signatureversion"], m["s3:signatureAge"] = []string{"REST-HEADER"}, []string{"AWS"}, []string{"0"}
 	case q.Get("X-Amz-Algorithm") != "":
 		m["s3:authType"], m["s3:signatureversion"] = []string{"REST-QUERY-STRING"}, []string{"AWS4-HMAC-SHA256"}
+		signatureAge(r, q.Get("X-Amz-Date"), m)
 	case q.Get("Signature") != "":
-		m["s3:authType"], m["s3:signatureversion"] = []string{"REST-QUERY-STRING"}, []string{"AWS"}
+		m["s3:authType"], m["s3:signatureversion"], m["s3:signatureAge"] = []string{"REST-QUERY-STRING"}, []string{"AWS"}, []string{"0"}
 	case r.HTTP.Method == http.MethodPost && strings.HasPrefix(h.Get("Content-Type"), "multipart/form-data"):
 		m["s3:authType"] = []string{"POST"}
 	}
@@ -225,9 +227,6 @@ func s3ConditionKeys(r *awsapi.Request, action string, m map[string][]string) {
 		if v, ok := tlsVersions[r.HTTP.TLS.Version]; ok {
 			m["s3:TlsVersion"] = []string{v}
 		}
-	}
-	if signed, ok := signingTime(r.HTTP); ok && !r.Time.IsZero() {
-		m["s3:signatureAge"] = []string{strconv.FormatInt(r.Time.Sub(signed).Milliseconds(), 10)}
 	}
 	if action == "s3:ListBucket" || action == "s3:ListBucketVersions" {
 		for _, name := range []string{"prefix", "delimiter", "max-keys"} {
@@ -278,21 +277,13 @@ func (s *Service) existingTagKeys(ctx context.Context, req *awsapi.Request, buck
 // the like compare.
 var tlsVersions = map[uint16]string{tls.VersionTLS10: "1.0", tls.VersionTLS11: "1.1", tls.VersionTLS12: "1.2", tls.VersionTLS13: "1.3"}
 
-// signingTime returns when a signed request says it was signed: its SigV4
-// X-Amz-Date (header or presigned query), or the Date header of a SigV2
-// header signature.
-func signingTime(r *http.Request) (time.Time, bool) {
-	v := r.Header.Get("X-Amz-Date")
-	if v == "" {
-		v = r.URL.Query().Get("X-Amz-Date")
+// signatureAge sets s3:signatureAge for a SigV4 request signed at amzDate
+// (its X-Amz-Date): the milliseconds since then. AWS sets it to 0 for
+// SigV2, which carries no signing time in presigned URLs.
+func signatureAge(r *awsapi.Request, amzDate string, m map[string][]string) {
+	signed, err := time.Parse("20060102T150405Z", amzDate)
+	if err != nil || r.Time.IsZero() {
+		return
 	}
-	if v != "" {
-		t, err := time.Parse("20060102T150405Z", v)
-		return t, err == nil
-	}
-	if strings.HasPrefix(r.Header.Get("Authorization"), "AWS ") {
-		t, err := http.ParseTime(r.Header.Get("Date"))
-		return t, err == nil
-	}
-	return time.Time{}, false
+	m["s3:signatureAge"] = []string{strconv.FormatInt(r.Time.Sub(signed).Milliseconds(), 10)}
 }
