@@ -42,6 +42,10 @@ type Request struct {
 	Endpoint string
 	// Time is the request's time on the Nubo clock.
 	Time time.Time
+	// SignatureVersion is "SigV2", "SigV4" or "" (unsigned); AuthType is
+	// "AuthHeader", "QueryString" or "" (unsigned, or a POST form): how the
+	// request is signed, named as S3 server access logs name it.
+	SignatureVersion, AuthType string
 	// HTTP is the raw request, for the few operations whose behaviour depends on
 	// wire details the model does not bind (S3 presigned POST, CORS preflight).
 	HTTP *http.Request

@@ -28,9 +28,6 @@ type RequestLog struct {
 	// TotalTime runs from arrival to the last response byte; TurnAround from
 	// arrival to the first response byte.
 	TotalTime, TurnAround time.Duration
-	// SignatureVersion is "SigV2", "SigV4" or "" (unsigned); AuthType is
-	// "AuthHeader", "QueryString" or "" (unsigned, or a POST form).
-	SignatureVersion, AuthType string
 	// TLSVersion ("TLSv1.3") and CipherSuite (IANA name) are empty without TLS.
 	TLSVersion, CipherSuite string
 }

@@ -137,11 +137,10 @@ type call struct {
 	codec protocol.Codec
 	auth  *auth.Result
 	start time.Time
-	// For Config.OnRequest: the status and code of a failure, the signature
-	// method and the virtual-host S3 bucket.
+	// For Config.OnRequest: the status and code of a failure and the
+	// virtual-host S3 bucket.
 	status  int
 	errCode string
-	method  auth.Method
 	bucket  string
 }
 
@@ -189,7 +188,7 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, start time.Ti
 // serve runs the pipeline; an error it returns has not been written yet.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) error {
 	scope := auth.Identify(r)
-	c.method = scope.Method
+	c.req.SignatureVersion, c.req.AuthType = authNames(scope.Method)
 	form, formLen, err := s.readForm(r, scope)
 	if err != nil {
 		c.route = route{protocol: awsapi.ProtocolQuery}

@@ -38,7 +38,6 @@ func (s *Server) serveLogged(w http.ResponseWriter, r *http.Request) {
 	if !cw.first.IsZero() && cw.first.After(start) {
 		l.TurnAround = cw.first.Sub(start)
 	}
-	l.SignatureVersion, l.AuthType = authNames(c.method)
 	if r.TLS != nil {
 		l.TLSVersion = tlsVersionName(r.TLS.Version)
 		l.CipherSuite = tls.CipherSuiteName(r.TLS.CipherSuite)

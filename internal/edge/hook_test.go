@@ -103,8 +103,8 @@ func TestOnRequest(t *testing.T) {
 			if op := l.Request.Operation; tc.op != "" && (op == nil || op.Name != tc.op) {
 				t.Errorf("operation %v, want %s", op, tc.op)
 			}
-			if l.SignatureVersion != tc.sig || l.AuthType != tc.authType {
-				t.Errorf("auth %q %q, want %q %q", l.SignatureVersion, l.AuthType, tc.sig, tc.authType)
+			if l.Request.SignatureVersion != tc.sig || l.Request.AuthType != tc.authType {
+				t.Errorf("auth %q %q, want %q %q", l.Request.SignatureVersion, l.Request.AuthType, tc.sig, tc.authType)
 			}
 			if tc.uri != "" && l.URI != tc.uri {
 				t.Errorf("URI %q, want %q", l.URI, tc.uri)

@@ -209,19 +209,26 @@ func s3ConditionKeys(r *awsapi.Request, action string, m map[string][]string) {
 			}
 		}
 	}
-	switch auth := h.Get("Authorization"); {
-	case strings.HasPrefix(auth, "AWS4-HMAC-SHA256"):
-		m["s3:authType"], m["s3:signatureversion"] = []string{"REST-HEADER"}, []string{"AWS4-HMAC-SHA256"}
-		signatureAge(r, h.Get("X-Amz-Date"), m)
-	case strings.HasPrefix(auth, "AWS "):
-		m["s3:authType"], m["s3:signatureversion"], m["s3:signatureAge"] = []string{"REST-HEADER"}, []string{"AWS"}, []string{"0"}
-	case q.Get("X-Amz-Algorithm") != "":
-		m["s3:authType"], m["s3:signatureversion"] = []string{"REST-QUERY-STRING"}, []string{"AWS4-HMAC-SHA256"}
-		signatureAge(r, q.Get("X-Amz-Date"), m)
-	case q.Get("Signature") != "":
-		m["s3:authType"], m["s3:signatureversion"], m["s3:signatureAge"] = []string{"REST-QUERY-STRING"}, []string{"AWS"}, []string{"0"}
-	case r.HTTP.Method == http.MethodPost && strings.HasPrefix(h.Get("Content-Type"), "multipart/form-data"):
-		m["s3:authType"] = []string{"POST"}
+	switch r.AuthType {
+	case "AuthHeader":
+		m["s3:authType"] = []string{"REST-HEADER"}
+	case "QueryString":
+		m["s3:authType"] = []string{"REST-QUERY-STRING"}
+	default:
+		if r.HTTP.Method == http.MethodPost && strings.HasPrefix(h.Get("Content-Type"), "multipart/form-data") {
+			m["s3:authType"] = []string{"POST"}
+		}
+	}
+	switch r.SignatureVersion {
+	case "SigV4":
+		m["s3:signatureversion"] = []string{"AWS4-HMAC-SHA256"}
+		amzDate := h.Get("X-Amz-Date")
+		if r.AuthType == "QueryString" {
+			amzDate = q.Get("X-Amz-Date")
+		}
+		signatureAge(r, amzDate, m)
+	case "SigV2":
+		m["s3:signatureversion"], m["s3:signatureAge"] = []string{"AWS"}, []string{"0"}
 	}
 	if r.HTTP.TLS != nil {
 		if v, ok := tlsVersions[r.HTTP.TLS.Version]; ok {

@@ -91,9 +91,9 @@ func (s *Service) formatAccessLog(l *awsapi.RequestLog) []byte {
 	}
 	b = field(b, vid)
 	b = field(b, base64.StdEncoding.EncodeToString([]byte("nubo/"+req.ID)))
-	b = field(b, l.SignatureVersion)
+	b = field(b, req.SignatureVersion)
 	b = field(b, l.CipherSuite)
-	b = field(b, l.AuthType)
+	b = field(b, req.AuthType)
 	b = field(b, l.Host)
 	b = field(b, l.TLSVersion)
 	b = append(b, "- -\n"...) // access point ARN, aclRequired
