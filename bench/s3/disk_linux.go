@@ -47,14 +47,14 @@ func (d disk) files(dir string, n, conc int) (write, read float64) {
 		paths[i] = filepath.Join(dir, fmt.Sprintf("%02x", i%256), fmt.Sprintf("f%d", i))
 		check(os.MkdirAll(filepath.Dir(paths[i]), 0o755))
 	}
-	write = parallelMiB(n, conc, func(i int, b *clientBody) error {
+	write = parallelMiB(n, conc, func(i, _ int, b *clientBody) error {
 		b.stamp(uint64(i))
 		return writeDurably(dir, paths[i], b.buf)
 	})
 	for _, p := range paths {
 		check(dropCache(p))
 	}
-	read = parallelMiB(n, conc, func(i int, b *clientBody) error {
+	read = parallelMiB(n, conc, func(i, _ int, b *clientBody) error {
 		f, err := os.Open(paths[i])
 		if err != nil {
 			return err

@@ -28,27 +28,27 @@ func benchLarge(st settings, t *target, d disk) {
 		"   each run right after a disk baseline run (%d MiB, 1 MiB writes + fsync; cold read after POSIX_FADV_DONTNEED)\n"+
 		"   and right before the same number of 1 MiB files written and read directly in the blob store's layout\n", st.mib, st.mib)
 	for _, conc := range st.largeConc {
-		var dw, dr, fw, fr, put, cold, warm samples
+		var dw, dr, fw, fr, put, cold, warm, scold, swarm samples
 		for run := 0; run < st.runs; run++ {
 			bucket := fmt.Sprintf("large-c%d-r%d", conc, run)
 			t.mkBucket(bucket)
 			w, r := d.measure()
 			dw, dr = append(dw, w), append(dr, r)
-			put = append(put, parallelMiB(st.mib, conc, func(i int, b *clientBody) error {
+			put = append(put, parallelMiB(st.mib, conc, func(i, _ int, b *clientBody) error {
 				sha := b.stamp(uint64(run)<<32 | uint64(conc)<<24 | uint64(i))
 				_, err := t.doHashed(http.MethodPut, fmt.Sprintf("/%s/o%d", bucket, i), b.buf, sha)
 				return err
 			}))
 			check(dropTree(t.dataDir))
-			get := func(i int, _ *clientBody) error {
-				n, err := t.do(http.MethodGet, fmt.Sprintf("/%s/o%d", bucket, i), nil)
-				if err == nil && n != 1<<20 {
-					err = fmt.Errorf("GET o%d: %d bytes", i, n)
-				}
-				return err
-			}
+			get := getMiB(bucket, func(_ int) requester { return t.do })
 			cold = append(cold, parallelMiB(st.mib, conc, get))
 			warm = append(warm, parallelMiB(st.mib, conc, get))
+			splicing := newSplicingClients(t, conc)
+			check(dropTree(t.dataDir))
+			get = getMiB(bucket, splicing.get)
+			scold = append(scold, parallelMiB(st.mib, conc, get))
+			swarm = append(swarm, parallelMiB(st.mib, conc, get))
+			splicing.close()
 			w, r = d.files(filepath.Join(d.dir, fmt.Sprintf("files-c%d-r%d", conc, run)), st.mib, conc)
 			fw, fr = append(fw, w), append(fr, r)
 		}
@@ -63,6 +63,22 @@ func benchLarge(st settings, t *target, d disk) {
 		printRate(fmt.Sprintf("same files read directly, %d reader(s)", conc), fr, "MiB/s")
 		printPaired("  GET cold / same files read directly", cold, fr)
 		printRate(fmt.Sprintf("GET 1 MiB page-cached, %d client(s)", conc), warm, "MiB/s")
+		printRate(fmt.Sprintf("GET 1 MiB cold, %d splicing client(s)", conc), scold, "MiB/s")
+		printPaired("  GET cold, splicing / disk read", scold, dr)
+		printPaired("  GET cold, splicing / same files read directly", scold, fr)
+		printRate(fmt.Sprintf("GET 1 MiB page-cached, %d splicing client(s)", conc), swarm, "MiB/s")
+	}
+}
+
+// getMiB returns a parallelMiB function that GETs object i of bucket with
+// the requester of goroutine g and checks that it is 1 MiB long.
+func getMiB(bucket string, client func(g int) requester) func(i, g int, _ *clientBody) error {
+	return func(i, g int, _ *clientBody) error {
+		n, err := client(g)(http.MethodGet, fmt.Sprintf("/%s/o%d", bucket, i), nil)
+		if err == nil && n != 1<<20 {
+			err = fmt.Errorf("GET o%d: %d bytes", i, n)
+		}
+		return err
 	}
 }
 
@@ -97,9 +113,9 @@ func (b *clientBody) stamp(id uint64) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// parallelMiB runs fn for objects 0..n-1 from conc goroutines, each with its
-// own random 1 MiB body, and returns MiB/s.
-func parallelMiB(n, conc int, fn func(i int, b *clientBody) error) float64 {
+// parallelMiB runs fn for objects 0..n-1 from conc goroutines, numbered g,
+// each with its own random 1 MiB body, and returns MiB/s.
+func parallelMiB(n, conc int, fn func(i, g int, b *clientBody) error) float64 {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, conc)
@@ -108,12 +124,12 @@ func parallelMiB(n, conc int, fn func(i int, b *clientBody) error) float64 {
 		bodies[g] = newClientBody()
 	}
 	t0 := time.Now()
-	for _, b := range bodies {
+	for g, b := range bodies {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				if err := fn(i, b); err != nil {
+				if err := fn(i, g, b); err != nil {
 					errs <- err
 					return
 				}

@@ -8,7 +8,10 @@
 //     of 1 MiB files written (fsync'd, renamed into 256 subdirectories) and
 //     read back cold by as many goroutines right after each run, with no
 //     HTTP, hashing or metadata: what the file system gives the blob
-//     store's layout;
+//     store's layout; GETs run twice, with net/http's client and with raw
+//     clients that discard the bodies with splice(2), because a client
+//     that copies each body into its memory spends the cores the server
+//     is measured on, where a remote client would spend its own;
 //
 //   - 64 MiB multipart uploads with aws-sdk-go-v2's upload manager against
 //     the same disk bandwidth;

@@ -28,6 +28,8 @@ type rawConn struct {
 	conn net.Conn
 	r    *bufio.Reader
 	w    *bufio.Writer
+	// spl, when set, discards bodies with splice(2) instead of reading them.
+	spl *splicer
 }
 
 func newRawConn(t *target) (*rawConn, error) {
@@ -54,6 +56,17 @@ func (c *rawConn) do(method, path string, body []byte) (int64, error) {
 		c.conn = nil
 	}
 	return n, err
+}
+
+// close closes the connection and the splicer.
+func (c *rawConn) close() {
+	if c.conn != nil {
+		c.conn.Close()
+		c.conn = nil
+	}
+	if c.spl != nil {
+		c.spl.close()
+	}
 }
 
 func (c *rawConn) roundTrip(method, path string, body []byte) (int64, bool, error) {
@@ -111,6 +124,13 @@ func (c *rawConn) readResponse(method, path string) (int64, bool, error) {
 		io.ReadFull(c.r, msg)
 		return 0, false, fmt.Errorf("%s %s %s: %d %s", c.t.name, method, path, status, msg)
 	}
-	n, err := c.r.Discard(int(length))
-	return int64(n), keep, err
+	if c.spl == nil || length <= int64(c.r.Buffered()) {
+		n, err := c.r.Discard(int(length))
+		return int64(n), keep, err
+	}
+	n, _ := c.r.Discard(c.r.Buffered())
+	if err := c.spl.discard(c.conn, length-int64(n)); err != nil {
+		return int64(n), false, err
+	}
+	return length, keep, nil
 }
