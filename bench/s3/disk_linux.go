@@ -19,19 +19,28 @@ type disk struct {
 	mib int
 }
 
-// measure returns one write and one cold read bandwidth, in MiB/s.
-func (d disk) measure() (write, read float64) {
+func (d disk) baseline() string { return filepath.Join(d.dir, "disk.bin") }
+
+// write writes the baseline file and returns the write bandwidth in MiB/s.
+// The file stays for read until remove.
+func (d disk) write() float64 {
 	buf := make([]byte, 1<<20)
 	_, err := rand.Read(buf)
 	check(err)
-	name := filepath.Join(d.dir, "disk.bin")
-	defer os.Remove(name)
-	write, err = writeFile(name, buf, d.mib)
+	w, err := writeFile(d.baseline(), buf, d.mib)
 	check(err)
-	read, err = readCold(name, buf)
-	check(err)
-	return write, read
+	return w
 }
+
+// read drops the baseline file from the page cache, reads it and returns
+// the cold read bandwidth in MiB/s.
+func (d disk) read() float64 {
+	r, err := readCold(d.baseline(), make([]byte, 1<<20))
+	check(err)
+	return r
+}
+
+func (d disk) remove() { check(os.Remove(d.baseline())) }
 
 // files writes n distinct 1 MiB files into dir from conc goroutines as the
 // blob store lays bodies out (a temporary file written, fsync'd and renamed

@@ -28,28 +28,30 @@ func benchLarge(st settings, t *target, d disk) {
 		"   each run right after a disk baseline run (%d MiB, 1 MiB writes + fsync; cold read after POSIX_FADV_DONTNEED)\n"+
 		"   and right before the same number of 1 MiB files written and read directly in the blob store's layout\n", st.mib, st.mib)
 	for _, conc := range st.largeConc {
-		var dw, dr, fw, fr, put, cold, warm, scold, swarm samples
+		var dw, dr, sdr, fw, fr, put, cold, warm, scold, swarm samples
 		for run := 0; run < st.runs; run++ {
 			bucket := fmt.Sprintf("large-c%d-r%d", conc, run)
 			t.mkBucket(bucket)
-			w, r := d.measure()
-			dw, dr = append(dw, w), append(dr, r)
+			dw = append(dw, d.write())
 			put = append(put, parallelMiB(st.mib, conc, func(i, _ int, b *clientBody) error {
 				sha := b.stamp(uint64(run)<<32 | uint64(conc)<<24 | uint64(i))
 				_, err := t.doHashed(http.MethodPut, fmt.Sprintf("/%s/o%d", bucket, i), b.buf, sha)
 				return err
 			}))
+			dr = append(dr, d.read())
 			check(dropTree(t.dataDir))
 			get := getMiB(bucket, func(_ int) requester { return t.do })
 			cold = append(cold, parallelMiB(st.mib, conc, get))
 			warm = append(warm, parallelMiB(st.mib, conc, get))
 			splicing := newSplicingClients(t, conc)
+			sdr = append(sdr, d.read())
+			d.remove()
 			check(dropTree(t.dataDir))
 			get = getMiB(bucket, splicing.get)
 			scold = append(scold, parallelMiB(st.mib, conc, get))
 			swarm = append(swarm, parallelMiB(st.mib, conc, get))
 			splicing.close()
-			w, r = d.files(filepath.Join(d.dir, fmt.Sprintf("files-c%d-r%d", conc, run)), st.mib, conc)
+			w, r := d.files(filepath.Join(d.dir, fmt.Sprintf("files-c%d-r%d", conc, run)), st.mib, conc)
 			fw, fr = append(fw, w), append(fr, r)
 		}
 		printRate("disk sequential write (fsync'd)", dw, "MiB/s")
@@ -63,9 +65,10 @@ func benchLarge(st settings, t *target, d disk) {
 		printRate(fmt.Sprintf("same files read directly, %d reader(s)", conc), fr, "MiB/s")
 		printPaired("  GET cold / same files read directly", cold, fr)
 		printRate(fmt.Sprintf("GET 1 MiB page-cached, %d client(s)", conc), warm, "MiB/s")
+		printRate("disk sequential read (cold), again", sdr, "MiB/s")
 		printRate(fmt.Sprintf("GET 1 MiB cold, %d splicing client(s)", conc), scold, "MiB/s")
-		printPaired("  GET cold, splicing / disk read", scold, dr)
-		printPaired("  GET cold, splicing / same files read directly", scold, fr)
+		printPaired("  splicing GET cold / disk read again", scold, sdr)
+		printPaired("  splicing GET cold / same files read directly", scold, fr)
 		printRate(fmt.Sprintf("GET 1 MiB page-cached, %d splicing client(s)", conc), swarm, "MiB/s")
 	}
 }
@@ -164,8 +167,8 @@ func benchMultipart(st settings, t *target, d disk) {
 	t.mkBucket("multipart")
 	var dw, rates samples
 	for run := 0; run < st.runs; run++ {
-		w, _ := d.measure()
-		dw = append(dw, w)
+		dw = append(dw, d.write())
+		d.remove()
 		t0 := time.Now()
 		for i := 0; i < uploads; i++ {
 			for off := 0; off < size; off += partSize { // distinct parts, so none is deduplicated

@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // splicer discards a connection's bytes without copying them into the
@@ -22,11 +23,10 @@ const pipeSize = 1 << 20
 
 func newSplicer() (*splicer, error) {
 	var s splicer
-	if err := syscall.Pipe2(s.pipe[:], syscall.O_CLOEXEC); err != nil {
+	if err := unix.Pipe2(s.pipe[:], unix.O_CLOEXEC); err != nil {
 		return nil, fmt.Errorf("pipe: %w", err)
 	}
-	// F_SETPIPE_SZ; a smaller pipe only means more splices.
-	syscall.Syscall(syscall.SYS_FCNTL, uintptr(s.pipe[1]), 1031, pipeSize)
+	unix.FcntlInt(uintptr(s.pipe[1]), unix.F_SETPIPE_SZ, pipeSize) // a smaller pipe only means more splices
 	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
 		s.close()
@@ -37,8 +37,8 @@ func newSplicer() (*splicer, error) {
 }
 
 func (s *splicer) close() {
-	syscall.Close(s.pipe[0])
-	syscall.Close(s.pipe[1])
+	unix.Close(s.pipe[0])
+	unix.Close(s.pipe[1])
 	if s.null != nil {
 		s.null.Close()
 	}
@@ -53,8 +53,8 @@ func (s *splicer) discard(conn net.Conn, n int64) error {
 	var serr error
 	err = rc.Read(func(fd uintptr) bool {
 		for n > 0 {
-			k, err := syscall.Splice(int(fd), nil, s.pipe[1], nil, int(min(n, pipeSize)), spliceMove|spliceNonblock)
-			if errors.Is(err, syscall.EAGAIN) {
+			k, err := unix.Splice(int(fd), nil, s.pipe[1], nil, int(min(n, pipeSize)), unix.SPLICE_F_MOVE|unix.SPLICE_F_NONBLOCK)
+			if errors.Is(err, unix.EAGAIN) {
 				return false // wait until the socket is readable
 			}
 			if err == nil && k == 0 {
@@ -66,7 +66,7 @@ func (s *splicer) discard(conn net.Conn, n int64) error {
 			}
 			n -= k
 			for k > 0 { // empty the pipe, so the next splice finds it empty
-				m, err := syscall.Splice(s.pipe[0], nil, int(s.null.Fd()), nil, int(k), spliceMove)
+				m, err := unix.Splice(s.pipe[0], nil, int(s.null.Fd()), nil, int(k), unix.SPLICE_F_MOVE)
 				if err != nil {
 					serr = err
 					return true
@@ -81,11 +81,6 @@ func (s *splicer) discard(conn net.Conn, n int64) error {
 	}
 	return serr
 }
-
-const (
-	spliceMove     = 0x1
-	spliceNonblock = 0x2
-)
 
 // splicingClients are raw connections, one per goroutine, that discard
 // answers with splice(2).

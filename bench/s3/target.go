@@ -144,10 +144,19 @@ func printPaired(name string, a, b samples) {
 	for i := range a {
 		r[i] = a[i] / b[i]
 	}
-	fmt.Printf("  %-46s best %5.2f  median %5.2f  (%d paired runs)\n", name, r.best(), r.median(), len(r))
+	fmt.Printf("  %-46s best %5.2f  median %5.2f  (%d paired runs: %s)\n", name, r.best(), r.median(), len(r), r.list("%.2f"))
 }
 
 // printRate prints a throughput figure as "best (median)".
 func printRate(name string, s samples, unit string) {
-	fmt.Printf("  %-46s best %9.1f %s  median %9.1f %s  (%d runs)\n", name, s.best(), unit, s.median(), unit, len(s))
+	fmt.Printf("  %-46s best %9.1f %s  median %9.1f %s  (%d runs: %s)\n", name, s.best(), unit, s.median(), unit, len(s), s.list("%.0f"))
+}
+
+// list formats the samples in the order they were measured.
+func (s samples) list(format string) string {
+	f := make([]string, len(s))
+	for i, v := range s {
+		f[i] = fmt.Sprintf(format, v)
+	}
+	return strings.Join(f, " ")
 }
