@@ -12,8 +12,8 @@ import (
 )
 
 // disk measures the sequential bandwidth of the filesystem holding Nubo's
-// data: mib MiB in 1 MiB writes followed by one fsync, then read back after
-// dropping the file from the page cache.
+// data: mib MiB in 1 MiB writes followed by one fsync, then read back in
+// 1 MiB reads after dropping the file from the page cache.
 type disk struct {
 	dir string
 	mib int
@@ -22,7 +22,7 @@ type disk struct {
 func (d disk) baseline() string { return filepath.Join(d.dir, "disk.bin") }
 
 // write writes the baseline file and returns the write bandwidth in MiB/s.
-// The file stays for read until remove.
+// The file stays, to be read, until remove.
 func (d disk) write() float64 {
 	buf := make([]byte, 1<<20)
 	_, err := rand.Read(buf)
@@ -32,12 +32,12 @@ func (d disk) write() float64 {
 	return w
 }
 
-// read drops the baseline file from the page cache, reads it and returns
-// the cold read bandwidth in MiB/s.
-func (d disk) read() float64 {
-	r, err := readCold(d.baseline(), make([]byte, 1<<20))
+// openCold drops the baseline file from the page cache and opens it.
+func (d disk) openCold() *os.File {
+	check(dropCache(d.baseline()))
+	f, err := os.Open(d.baseline())
 	check(err)
-	return r
+	return f
 }
 
 func (d disk) remove() { check(os.Remove(d.baseline())) }
@@ -120,23 +120,6 @@ func writeFile(name string, buf []byte, mib int) (float64, error) {
 		return 0, err
 	}
 	return float64(mib) / time.Since(t0).Seconds(), nil
-}
-
-func readCold(name string, buf []byte) (float64, error) {
-	if err := dropCache(name); err != nil {
-		return 0, err
-	}
-	f, err := os.Open(name)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	t0 := time.Now()
-	n, err := io.CopyBuffer(io.Discard, struct{ io.Reader }{f}, buf)
-	if err != nil {
-		return 0, err
-	}
-	return float64(n) / (1 << 20) / time.Since(t0).Seconds(), nil
 }
 
 // dropCache evicts a file's (clean) pages from the page cache.

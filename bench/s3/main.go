@@ -4,14 +4,16 @@
 //   - 1 MiB PUT and GET throughput (distinct bodies, so deduplication saves
 //     nothing; GETs read blobs dropped from the page cache) against the
 //     disk's sequential write bandwidth (1 MiB writes then fsync) and read
-//     bandwidth (after posix_fadvise DONTNEED), and against the same number
-//     of 1 MiB files written (fsync'd, renamed into 256 subdirectories) and
-//     read back cold by as many goroutines right after each run, with no
-//     HTTP, hashing or metadata: what the file system gives the blob
-//     store's layout; GETs run twice, with net/http's client and with raw
-//     clients that discard the bodies with splice(2), because a client
-//     that copies each body into its memory spends the cores the server
-//     is measured on, where a remote client would spend its own;
+//     bandwidth (after posix_fadvise DONTNEED; read in slices alternating
+//     with slices of the cold GETs, because the disk's speed changes from
+//     one second to the next), and against the same number of 1 MiB files
+//     written (fsync'd, renamed into 256 subdirectories) and read back cold
+//     by as many goroutines right after each run, with no HTTP, hashing or
+//     metadata: what the file system gives the blob store's layout; GETs
+//     run twice, with net/http's client and with raw clients that discard
+//     the bodies with splice(2), because a client that copies each body
+//     into its memory spends the cores the server is measured on, where a
+//     remote client would spend its own;
 //
 //   - 64 MiB multipart uploads with aws-sdk-go-v2's upload manager against
 //     the same disk bandwidth;
