@@ -75,6 +75,9 @@ type Result struct {
 	Caller awsapi.Caller
 	Scope  Scope
 	Method Method
+	// SignedAt is when a SigV4 request says it was signed (X-Amz-Date, or
+	// Date); zero for other methods.
+	SignedAt time.Time
 	// Credential is the credential that signed the request (nil if anonymous).
 	Credential *Credential
 	// Body is the request body to read instead of r.Body: de-chunked, and

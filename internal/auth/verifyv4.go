@@ -40,7 +40,7 @@ func (v *Verifier) verifyV4(r *http.Request, sc Scope, opts VerifyOptions) (*Res
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Method: sc.Method, Scope: p.scope, Credential: cred, Caller: callerOf(cred),
+	res := &Result{Method: sc.Method, Scope: p.scope, SignedAt: p.t, Credential: cred, Caller: callerOf(cred),
 		DecodedLength: r.ContentLength}
 	payload, body, err := v4Payload(r, p, opts)
 	if err != nil {

@@ -46,6 +46,8 @@ type Request struct {
 	// "AuthHeader", "QueryString" or "" (unsigned, or a POST form): how the
 	// request is signed, named as S3 server access logs name it.
 	SignatureVersion, AuthType string
+	// SignedAt is a SigV4 request's signing time; zero for other requests.
+	SignedAt time.Time
 	// HTTP is the raw request, for the few operations whose behaviour depends on
 	// wire details the model does not bind (S3 presigned POST, CORS preflight).
 	HTTP *http.Request

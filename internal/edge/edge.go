@@ -222,7 +222,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) error {
 	if err != nil {
 		return err
 	}
-	c.req.Caller = c.auth.Caller
+	c.req.Caller, c.req.SignedAt = c.auth.Caller, c.auth.SignedAt
 	if c.req.Caller.Account != "" {
 		c.req.Account = c.req.Caller.Account
 	}

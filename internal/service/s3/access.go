@@ -222,11 +222,9 @@ func s3ConditionKeys(r *awsapi.Request, action string, m map[string][]string) {
 	switch r.SignatureVersion {
 	case "SigV4":
 		m["s3:signatureversion"] = []string{"AWS4-HMAC-SHA256"}
-		amzDate := h.Get("X-Amz-Date")
-		if r.AuthType == "QueryString" {
-			amzDate = q.Get("X-Amz-Date")
+		if !r.SignedAt.IsZero() && !r.Time.IsZero() {
+			m["s3:signatureAge"] = []string{strconv.FormatInt(r.Time.Sub(r.SignedAt).Milliseconds(), 10)}
 		}
-		signatureAge(r, amzDate, m)
 	case "SigV2":
 		m["s3:signatureversion"], m["s3:signatureAge"] = []string{"AWS"}, []string{"0"}
 	}
@@ -283,14 +281,3 @@ func (s *Service) existingTagKeys(ctx context.Context, req *awsapi.Request, buck
 // tlsVersions are s3:TlsVersion's values, numbers that NumericLessThan and
 // the like compare.
 var tlsVersions = map[uint16]string{tls.VersionTLS10: "1.0", tls.VersionTLS11: "1.1", tls.VersionTLS12: "1.2", tls.VersionTLS13: "1.3"}
-
-// signatureAge sets s3:signatureAge for a SigV4 request signed at amzDate
-// (its X-Amz-Date): the milliseconds since then. AWS sets it to 0 for
-// SigV2, which carries no signing time in presigned URLs.
-func signatureAge(r *awsapi.Request, amzDate string, m map[string][]string) {
-	signed, err := time.Parse("20060102T150405Z", amzDate)
-	if err != nil || r.Time.IsZero() {
-		return
-	}
-	m["s3:signatureAge"] = []string{strconv.FormatInt(r.Time.Sub(signed).Milliseconds(), 10)}
-}
