@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -202,11 +201,10 @@ func s3ConditionKeys(r *awsapi.Request, action string, m map[string][]string) {
 		m["s3:VersionId"] = v
 	}
 	if tagging := h.Get("x-amz-tagging"); tagging != "" {
-		if tags, err := url.ParseQuery(tagging); err == nil {
-			for k, v := range tags {
-				m["s3:RequestObjectTagKeys"] = append(m["s3:RequestObjectTagKeys"], k)
-				m["s3:RequestObjectTag/"+k] = v
-			}
+		tags, _ := parseTagging(tagging) // invalid tags fail the operation itself
+		for _, t := range tags {
+			m["s3:RequestObjectTagKeys"] = append(m["s3:RequestObjectTagKeys"], t.Key)
+			m["s3:RequestObjectTag/"+t.Key] = []string{t.Value}
 		}
 	}
 	switch r.AuthType {
